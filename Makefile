@@ -1,0 +1,124 @@
+# mmf - memory-mapped file objects: libmmf (C) and the mmf Python module.
+#
+#   make               build/libmmf.a, build/libmmf.so and the extension for python3
+#   make demo          build and run the C and Python examples
+#   make check         install what is missing (Debian, as root), build with
+#                      -Werror, run every test (C, sanitizers, valgrind, Python
+#                      on every interpreter, conformance, fuzz corpus replay)
+#   make python PYTHON=python3.12   build the extension into build/<cache_tag>/
+#   make install PREFIX=/usr/local  header, libraries, mmf.pc
+#   make bench [QUICK=1]            stdlib mmap vs mmf
+#   make fuzz SECONDS=N             run libFuzzer
+#
+# Platform code is chosen here, by directory (src/posix/), never by #ifdef.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+PYTHON   ?= python3
+BUILD    ?= build
+PLATFORM ?= posix
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
+STRICT   ?=
+ifeq ($(STRICT),1)
+WARN     += -Werror
+endif
+CPPFLAGS += -Iinclude -Isrc
+LIBS     := -lpthread
+
+CORE_SRC := src/map.c src/io.c src/search.c src/status.c \
+            $(wildcard src/$(PLATFORM)/*.c)
+CORE_HDR := include/mmf.h src/internal.h $(wildcard src/$(PLATFORM)/*.h)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
+
+.PHONY: all lib python demo check test test-c test-py install uninstall \
+        bench fuzz clean deps format
+all: lib python
+
+lib: $(BUILD)/libmmf.a $(BUILD)/libmmf.so
+
+$(BUILD)/obj/%.o: %.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fvisibility=hidden -fPIC -c $< -o $@
+
+$(BUILD)/libmmf.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libmmf.so: $(PIC_OBJ)
+	$(CC) -shared -Wl,-soname,libmmf.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# ---- Python extension ------------------------------------------------------
+# The core sources are compiled straight into the extension (no libmmf.so
+# at run time), as setup.py does for pip.
+PYINFO = $(shell $(PYTHON) -c 'import sys,sysconfig as s; \
+    print(sys.implementation.cache_tag, s.get_config_var("EXT_SUFFIX"), \
+    s.get_paths()["include"])')
+python: lib
+	@set -e; set -- $(PYINFO); \
+	mkdir -p $(BUILD)/$$1; \
+	echo "  build $(BUILD)/$$1/mmf$$2"; \
+	$(CC) $(CPPFLAGS) -I$$3 $(CFLAGS) $(WARN) -fPIC -shared \
+	    -fvisibility=hidden python/mmfmodule.c $(CORE_SRC) \
+	    -o $(BUILD)/$$1/mmf$$2 $(LIBS)
+
+# ---- examples ----------------------------------------------------------------
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libmmf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -o $@ $(BUILD)/libmmf.a $(LIBS)
+
+demo:
+	@sh tools/deps.sh demo
+	@$(MAKE) --no-print-directory lib python $(EXAMPLES)
+	@sh tools/demo.sh $(BUILD) $(PYTHON)
+
+# ---- tests ---------------------------------------------------------------------
+check:
+	@sh tools/deps.sh check
+	@sh tools/check.sh
+
+test-c:
+	@sh tools/check.sh c
+
+test-py:
+	@sh tools/check.sh py
+
+# ---- install -------------------------------------------------------------------
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/mmf.h $(DESTDIR)$(PREFIX)/include/mmf.h
+	install -m 644 $(BUILD)/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.a
+	install -m 755 $(BUILD)/libmmf.so $(DESTDIR)$(PREFIX)/lib/libmmf.so.0
+	ln -sf libmmf.so.0 $(DESTDIR)$(PREFIX)/lib/libmmf.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' mmf.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/mmf.h \
+	      $(DESTDIR)$(PREFIX)/lib/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.so \
+	      $(DESTDIR)$(PREFIX)/lib/libmmf.so.0 \
+	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+
+# ---- benchmarks and fuzzing ----------------------------------------------------------
+bench:
+	@sh tools/deps.sh bench
+	@$(MAKE) --no-print-directory lib python
+	@sh tools/bench.sh $(BUILD) $(PYTHON) $(QUICK)
+
+SECONDS ?= 60
+fuzz:
+	@sh tools/fuzz.sh $(SECONDS)
+
+format:
+	clang-format -i include/*.h src/*.c src/*.h src/*/*.c src/*/*.h \
+	    python/*.c tests/c/*.c tests/c/*.h examples/*.c
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,438 @@
+/*
+ * mmf.h - memory-mapped file objects.
+ *
+ * This header is the manual of libmmf. It implements, as a C API, the object
+ * that Python's mmap module describes: a map of a file descriptor or of
+ * anonymous memory, with a cursor, and operations to read, write, search,
+ * move, flush, advise and resize it.
+ *
+ * Conventions
+ * -----------
+ * - Objects are caller-allocated. A zeroed mmf_map (or one set up by
+ *   mmf_init()) is a closed map; mmf_close() on a closed map is a no-op, so
+ *   every object is always safe to close.
+ * - Every fallible function returns an mmf_status: MMF_OK (0) or a negative
+ *   value from MMF_STATUS_MAP below. Values are pinned and never change.
+ *   Results come back through out-parameters.
+ * - When a function returns MMF_ESYS, the OS error (errno on POSIX) is kept in
+ *   the object: mmf_syserr() returns it and mmf_sysfunc() names the call.
+ *   When it returns MMF_EFAULT, a SIGBUS or SIGSEGV was raised while libmmf
+ *   itself touched the mapped bytes (typically: the file was truncated under
+ *   the map, or an I/O error); mmf_syserr() is EIO (SIGBUS) or EFAULT
+ *   (SIGSEGV) and mmf_fault_offset() is the offset of the fault in the map.
+ *   The operation then changed nothing: the cursor is where it was.
+ * - Positions, lengths and indices are byte counts from the start of the map.
+ *   Python-level conveniences (negative indices, None, slices) are the
+ *   caller's business: the library takes normalised values.
+ * - The cursor (pos) may lie beyond the end of the map after a shrinking
+ *   resize; reads there return nothing and writes fail with MMF_ERANGE.
+ *
+ * Thread safety
+ * -------------
+ * There is no global mutable state apart from the process-wide fault guard
+ * (signal handlers for SIGBUS and SIGSEGV, installed once). Distinct objects
+ * may be used from distinct threads freely. One object used from several
+ * threads needs external locking around every call that takes a non-const
+ * mmf_map *; calls taking a const mmf_map * may run concurrently with each
+ * other. A caller that releases its lock during a long operation keeps the
+ * mapping alive with mmf_pin() (close and resize then fail with MMF_EBUSY).
+ *
+ * Memory access and the fault guard
+ * ---------------------------------
+ * Every access that libmmf makes to mapped bytes runs inside the fault guard:
+ * a fault there becomes MMF_EFAULT instead of killing the process. Faults
+ * anywhere else (including code reading a pointer obtained with mmf_pin())
+ * reach the handler that was installed before libmmf, unchanged. Another
+ * library that installs its own SIGBUS/SIGSEGV handler after libmmf can cut
+ * the guard out; mmf_guard_install() puts it back in front, idempotently.
+ */
+#ifndef MMF_H
+#define MMF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMF_VERSION_MAJOR 0
+#define MMF_VERSION_MINOR 1
+#define MMF_VERSION_PATCH 0
+#define MMF_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define MMF_EXPORT __attribute__((visibility("default")))
+#else
+#define MMF_EXPORT
+#endif
+
+/*
+ * Status codes: X(name, value, description). mmf_status_name() returns
+ * "MMF_<name>", mmf_strerror() the description.
+ */
+#define MMF_STATUS_MAP(X)                                                    \
+    X(OK, 0, "success")                                                     \
+    X(ECLOSED, -1, "map is closed")                                         \
+    X(ERANGE, -2, "position, offset or length outside the map")             \
+    X(EINVAL, -3, "invalid argument")                                       \
+    X(EREADONLY, -4, "map is read-only")                                    \
+    X(ENORESIZE, -5, "read-only or copy-on-write map cannot be resized")    \
+    X(EBUSY, -6, "map has pinned views")                                    \
+    X(ENOMEM, -7, "out of memory")                                          \
+    X(ENOTSUP, -8, "not supported for this map on this platform")           \
+    X(ESYS, -9, "system call failed")                                       \
+    X(EFAULT, -10, "memory fault inside the map (truncated file or I/O)")   \
+    X(EEMPTY, -11, "cannot map an empty file")                              \
+    X(EOFFSET, -12, "offset is greater than the file size")                 \
+    X(ELENGTH, -13, "length is greater than the file size")                 \
+    X(ENOTRACK, -14, "no file descriptor kept (trackfd is off)")            \
+    X(EACCESS, -15, "invalid access mode")                                  \
+    X(EACCESSFLAGS, -16, "access mode given together with flags or prot")   \
+    X(ENOREAD, -17, "map is not readable (PROT_NONE or exec-only)")         \
+    X(ENOTANON, -18, "operation needs an anonymous map")
+
+typedef enum mmf_status {
+#define MMF_STATUS_ENUM_(name, value, text) MMF_##name = (value),
+    MMF_STATUS_MAP(MMF_STATUS_ENUM_)
+#undef MMF_STATUS_ENUM_
+} mmf_status;
+
+/* Access modes, with the values of Python's mmap.ACCESS_* constants. */
+typedef enum mmf_access {
+    MMF_ACCESS_DEFAULT = 0, /* behaviour from flags and prot */
+    MMF_ACCESS_READ = 1,    /* shared, read-only */
+    MMF_ACCESS_WRITE = 2,   /* shared, write-through */
+    MMF_ACCESS_COPY = 3     /* private copy-on-write; never reaches the file */
+} mmf_access;
+
+/* fd value that asks mmf_open() for anonymous memory. */
+#define MMF_ANONYMOUS (-1)
+
+/*
+ * The map object. Its layout is public so that callers can embed it (the
+ * Python binding does), but its fields are private: use the functions.
+ * Zero-initialised means closed.
+ */
+typedef struct mmf_map {
+    unsigned char *data;  /* first mapped byte; NULL when closed */
+    size_t size;          /* mapping length in bytes */
+    size_t pos;           /* cursor; may exceed size after a shrink */
+    int64_t offset;       /* file offset of data[0] */
+    size_t pins;          /* outstanding mmf_pin() calls */
+    int fd;               /* private duplicate of the file, or -1 */
+    int flags;            /* final platform mapping flags */
+    int prot;             /* platform protection bits */
+    mmf_access access;    /* effective access mode */
+    unsigned char trackfd;    /* 1 if the library keeps a private fd */
+    unsigned char anonymous;  /* 1 for anonymous memory */
+    unsigned char readable;   /* 0 for PROT_NONE and exec-only maps */
+    unsigned char writable;   /* 0 for ACCESS_READ */
+    uint64_t fd_dev;      /* identity of fd, checked before each use */
+    uint64_t fd_ino;
+    int syserr;           /* OS error of the last MMF_ESYS / MMF_EFAULT */
+    const char *sysfunc;  /* name of the call that failed */
+    size_t fault_offset;  /* offset in the map of the last MMF_EFAULT */
+} mmf_map;
+
+/* ------------------------------------------------------------------------
+ * Status helpers
+ * ------------------------------------------------------------------------ */
+
+/* mmf_strerror() : Describe a status in a few words.
+ * @return a static string; "unknown status" for a value not in the list. */
+MMF_EXPORT const char *mmf_strerror(int status);
+
+/* mmf_status_name() : The status's name, e.g. "MMF_ERANGE".
+ * @return a static string; "MMF_UNKNOWN" for a value not in the list. */
+MMF_EXPORT const char *mmf_status_name(int status);
+
+/* mmf_syserr() : The OS error number of the last MMF_ESYS or MMF_EFAULT
+ * returned for this object (errno on POSIX), 0 if none. */
+MMF_EXPORT int mmf_syserr(const mmf_map *m);
+
+/* mmf_sysfunc() : The name of the system call behind the last MMF_ESYS
+ * ("mmap", "mremap", "ftruncate", ...), or "fault" after MMF_EFAULT.
+ * @return a static string, or NULL if there was no such error. */
+MMF_EXPORT const char *mmf_sysfunc(const mmf_map *m);
+
+/* mmf_fault_offset() : Offset in the map of the fault behind the last
+ * MMF_EFAULT. Meaningless if no MMF_EFAULT was returned. */
+MMF_EXPORT size_t mmf_fault_offset(const mmf_map *m);
+
+/* mmf_pagesize() : The page size; mmf_granularity() : the alignment that
+ * mmf_open() requires of offset (the page size on POSIX). */
+MMF_EXPORT size_t mmf_pagesize(void);
+MMF_EXPORT size_t mmf_granularity(void);
+
+/* mmf_guard_install() : Install (or move back in front) the fault guard's
+ * SIGBUS and SIGSEGV handlers. The library calls it once by itself; call it
+ * again after another component installed its own handlers for those
+ * signals. Idempotent and thread-safe. The handlers that were there before
+ * are kept and called for every fault that is not libmmf's own.
+ * @return MMF_OK, or MMF_ESYS if sigaction() failed (errno in *syserr when
+ * syserr is not NULL). */
+MMF_EXPORT mmf_status mmf_guard_install(int *syserr);
+
+/* ------------------------------------------------------------------------
+ * Opening and closing
+ * ------------------------------------------------------------------------ */
+
+/* mmf_init() : Make m a closed map. Equivalent to zeroing it. */
+MMF_EXPORT void mmf_init(mmf_map *m);
+
+/* mmf_resolve_access() : Validate and resolve an access mode against flags
+ * and prot, exactly as mmf_open() does (Python's rules):
+ * - access != DEFAULT with flags != shared or prot != read|write:
+ *   MMF_EACCESSFLAGS;
+ * - READ: shared, prot read; WRITE: shared, read|write; COPY: private,
+ *   read|write;
+ * - DEFAULT: flags kept; the effective access is DEFAULT if prot has read
+ *   and write, WRITE if prot has write only, READ otherwise (read, exec,
+ *   none);
+ * - any other value: MMF_EACCESS.
+ * On success *flags, *prot and *access hold the resolved values; on failure
+ * they are unchanged.
+ * @return MMF_OK, MMF_EACCESSFLAGS, MMF_EACCESS. */
+MMF_EXPORT mmf_status mmf_resolve_access(int *flags, int *prot,
+                                         mmf_access *access);
+
+/* mmf_open() : Map length bytes of the file open as fd, from offset, or
+ * anonymous memory when fd is MMF_ANONYMOUS.
+ *
+ * flags and prot are the platform's mapping flags and protection (MAP_SHARED,
+ * PROT_READ|PROT_WRITE are Python's defaults); access and the resolution of
+ * all three follow mmf_resolve_access(). For a regular file, length 0 means
+ * "from offset to the end of the file", and the file is never extended: the
+ * map must fit in it. For other files (devices, pipes) no size check is made
+ * and length 0 fails in the OS. offset must be a multiple of
+ * mmf_granularity(), or the OS refuses it (MMF_ESYS, EINVAL).
+ *
+ * With trackfd non-zero, the library keeps a private, close-on-exec duplicate
+ * of fd, used by mmf_size() and mmf_resize() and closed by mmf_close(); the
+ * caller may close fd at once. With trackfd zero, fd is used only for the
+ * mapping call. Anonymous maps keep no fd.
+ *
+ * m must be closed (zeroed or closed by mmf_close()). On success m is open
+ * with pos 0. On failure m is closed, nothing leaks, and for MMF_ESYS the OS
+ * error is in mmf_syserr(m).
+ *
+ * Checks, in this order: offset < 0 (MMF_EINVAL); access against flags/prot
+ * (MMF_EACCESSFLAGS, MMF_EACCESS); then, for a regular file: length 0 and an
+ * empty file (MMF_EEMPTY), length 0 and offset >= file size (MMF_EOFFSET),
+ * length > 0 and offset + length past the end (MMF_ELENGTH); then duplicating
+ * fd and mapping (MMF_ESYS).
+ * @return MMF_OK, MMF_EINVAL, MMF_EACCESSFLAGS, MMF_EACCESS, MMF_EEMPTY,
+ *         MMF_EOFFSET, MMF_ELENGTH, MMF_ESYS. */
+MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
+                               int prot, mmf_access access, int64_t offset,
+                               int trackfd);
+
+/* mmf_close() : Unmap and close the private fd. Closing a closed map does
+ * nothing. The private fd is closed only if it is still the file that was
+ * mapped (a caller that closed it and reused the number is left alone).
+ * Errors from the OS are ignored: the map is closed on return of MMF_OK.
+ * @return MMF_OK, or MMF_EBUSY if pinned (the map stays open). */
+MMF_EXPORT mmf_status mmf_close(mmf_map *m);
+
+/* mmf_closed() : 1 if m is closed, 0 if open. */
+MMF_EXPORT int mmf_closed(const mmf_map *m);
+
+/* ------------------------------------------------------------------------
+ * Direct access and pins
+ * ------------------------------------------------------------------------ */
+
+/* mmf_pin() : Get the mapped bytes for a zero-copy view, and pin the map:
+ * until the matching mmf_unpin(), mmf_close() and mmf_resize() return
+ * MMF_EBUSY, so *data stays valid. Reads through *data are NOT covered by
+ * the fault guard. Either out-parameter may be NULL.
+ * @return MMF_OK, MMF_ECLOSED. */
+MMF_EXPORT mmf_status mmf_pin(mmf_map *m, unsigned char **data, size_t *len);
+
+/* mmf_unpin() : Release one pin taken with mmf_pin(). Unpinning a map with
+ * no pins is a caller bug; it is ignored. */
+MMF_EXPORT void mmf_unpin(mmf_map *m);
+
+/* mmf_pins() : The number of outstanding pins. */
+MMF_EXPORT size_t mmf_pins(const mmf_map *m);
+
+/* ------------------------------------------------------------------------
+ * Cursor
+ * ------------------------------------------------------------------------ */
+
+/* mmf_len() : The mapping length in bytes, in *len.
+ * @return MMF_OK, MMF_ECLOSED. */
+MMF_EXPORT mmf_status mmf_len(const mmf_map *m, size_t *len);
+
+/* mmf_tell() : The cursor, in *pos (it may exceed the length).
+ * @return MMF_OK, MMF_ECLOSED. */
+MMF_EXPORT mmf_status mmf_tell(const mmf_map *m, size_t *pos);
+
+/* mmf_seek() : Move the cursor to off from the start (whence 0), from the
+ * cursor (1) or from the end (2), as lseek() does. The target may equal the
+ * length. On success the new cursor is in *newpos (if not NULL); on failure
+ * the cursor is unchanged.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EINVAL (whence),
+ *         MMF_ERANGE (target below 0, past the length, or overflowing). */
+MMF_EXPORT mmf_status mmf_seek(mmf_map *m, int64_t off, int whence,
+                               size_t *newpos);
+
+/* ------------------------------------------------------------------------
+ * Reading and writing at the cursor
+ * ------------------------------------------------------------------------ */
+
+/* mmf_remaining() : Bytes from the cursor to the end (0 when the cursor is
+ * at or past the end), in *n.
+ * @return MMF_OK, MMF_ECLOSED. */
+MMF_EXPORT mmf_status mmf_remaining(const mmf_map *m, size_t *n);
+
+/* mmf_read() : Copy up to n bytes from the cursor into dst and advance the
+ * cursor by the number copied, *nread = min(n, remaining). Reading at or
+ * past the end copies nothing and succeeds.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT (cursor unchanged). */
+MMF_EXPORT mmf_status mmf_read(mmf_map *m, void *dst, size_t n,
+                               size_t *nread);
+
+/* mmf_read_byte() : The byte at the cursor in *out; the cursor moves by 1.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (cursor at or past the end),
+ *         MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_read_byte(mmf_map *m, unsigned char *out);
+
+/* mmf_line_length() : The length of the line at the cursor, in *len: up to
+ * and including the first '\n', or to the end of the map when there is none;
+ * 0 at or past the end. The cursor does not move; mmf_read() of *len bytes
+ * then returns the line (this is how readline() is built).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_line_length(const mmf_map *m, size_t *len);
+
+/* mmf_readline() : Copy the line at the cursor into dst, which has room for
+ * cap bytes, and advance the cursor past it. *nread is the line's length. A
+ * line longer than cap is cut at cap bytes (the cursor moves by cap).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_readline(mmf_map *m, void *dst, size_t cap,
+                                   size_t *nread);
+
+/* mmf_write() : Copy n bytes from src to the cursor and advance it by n.
+ * All or nothing: if the cursor is past the end or fewer than n bytes
+ * remain, nothing is written. src may point into the map itself.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY, MMF_ERANGE, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_write(mmf_map *m, const void *src, size_t n);
+
+/* mmf_write_byte() : Store b at the cursor and advance it by 1.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY, MMF_ERANGE (cursor at or past
+ *         the end), MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_write_byte(mmf_map *m, unsigned char b);
+
+/* ------------------------------------------------------------------------
+ * Random access (indices are absolute; the cursor does not move)
+ * ------------------------------------------------------------------------ */
+
+/* mmf_get_byte() : The byte at index i, in *out.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (i >= length), MMF_ENOREAD,
+ *         MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_get_byte(const mmf_map *m, size_t i,
+                                   unsigned char *out);
+
+/* mmf_set_byte() : Store b at index i.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY, MMF_ERANGE, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_set_byte(mmf_map *m, size_t i, unsigned char b);
+
+/* mmf_get_slice() : Gather count bytes at start, start + step, ... into dst
+ * (step may be negative; step 1 is a plain copy). Every index must lie in
+ * the map, else nothing is copied.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_EINVAL (step 0 with count
+ *         > 1), MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_get_slice(const mmf_map *m, size_t start,
+                                    ptrdiff_t step, size_t count, void *dst);
+
+/* mmf_set_slice() : Scatter count bytes of src to start, start + step, ...
+ * All or nothing, like mmf_get_slice(). src may point into the map (it is
+ * then read completely before anything is written).
+ * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY, MMF_ERANGE, MMF_EINVAL,
+ *         MMF_ENOMEM (an overlapping strided copy needs a buffer),
+ *         MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_set_slice(mmf_map *m, size_t start, ptrdiff_t step,
+                                    size_t count, const void *src);
+
+/* mmf_move() : Copy count bytes from src to dest inside the map, as memmove()
+ * (overlap allowed). Both ranges must lie in the map; count 0 is allowed
+ * anywhere up to the length. The cursor does not move.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY, MMF_ERANGE, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_move(mmf_map *m, size_t dest, size_t src,
+                               size_t count);
+
+/* ------------------------------------------------------------------------
+ * Searching (the cursor does not move)
+ * ------------------------------------------------------------------------ */
+
+/* mmf_find() : The lowest index i with start <= i and i + nlen <= end where
+ * needle occurs, in *out, or -1. end is clamped to the length; start is NOT
+ * clamped (a start past the length finds nothing, even for an empty needle).
+ * An empty needle matches at start. Never reads outside [start, end).
+ * needle may point into the map.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_find(const mmf_map *m, const void *needle,
+                               size_t nlen, size_t start, size_t end,
+                               ptrdiff_t *out);
+
+/* mmf_rfind() : Like mmf_find(), but the highest such index; an empty needle
+ * matches at end (after clamping).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_rfind(const mmf_map *m, const void *needle,
+                                size_t nlen, size_t start, size_t end,
+                                ptrdiff_t *out);
+
+/* ------------------------------------------------------------------------
+ * Operations on the mapping and the file
+ * ------------------------------------------------------------------------ */
+
+/* mmf_flush() : Write back [offset, offset + size) to the file with msync().
+ * flags are the platform's msync flags; 0 means synchronous (MS_SYNC).
+ * offset must be page-aligned or the OS refuses it (MMF_ESYS, EINVAL). For
+ * ACCESS_READ and ACCESS_COPY maps this checks the range and does nothing.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (offset > length or
+ *         size > length - offset), MMF_ESYS. */
+MMF_EXPORT mmf_status mmf_flush(mmf_map *m, size_t offset, size_t size,
+                                int flags);
+
+/* mmf_madvise() : Advise the kernel about [start, start + length); length is
+ * clamped to the end of the map, and 0 is passed through. advice is the
+ * platform's MADV_* value. start must be page-aligned (else MMF_ESYS,
+ * EINVAL).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (start >= length), MMF_ESYS. */
+MMF_EXPORT mmf_status mmf_madvise(mmf_map *m, int advice, size_t start,
+                                  size_t length);
+
+/* mmf_size() : For a map with a private fd, the size of the file now (which
+ * may differ from the mapping length); for an anonymous map, the mapping
+ * length. In *out.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOTRACK (trackfd off), MMF_ESYS (fstat,
+ *         or EBADF if the private fd was closed or replaced). */
+MMF_EXPORT mmf_status mmf_size(mmf_map *m, uint64_t *out);
+
+/* mmf_resize() : Change the mapping length to newsize, and for a file map the
+ * file's size to offset + newsize. The cursor is not changed (it may end up
+ * past the end). All or nothing: on failure the file size and the mapping
+ * are what they were. A shared anonymous map can shrink but not grow.
+ * Checks, in this order: closed (MMF_ECLOSED), pinned (MMF_EBUSY), no private
+ * fd for a file map or trackfd off (MMF_ENOTRACK), ACCESS_READ or
+ * ACCESS_COPY (MMF_ENORESIZE), newsize 0 or offset + newsize overflowing
+ * (MMF_ERANGE), growing a shared anonymous map (MMF_ENOTSUP), then the OS
+ * (MMF_ESYS; EBADF if the private fd was closed or replaced).
+ * @return MMF_OK, MMF_ECLOSED, MMF_EBUSY, MMF_ENOTRACK, MMF_ENORESIZE,
+ *         MMF_ERANGE, MMF_ENOTSUP, MMF_ESYS. */
+MMF_EXPORT mmf_status mmf_resize(mmf_map *m, size_t newsize);
+
+/* mmf_set_name() : Name an anonymous map for /proc/PID/maps (Linux
+ * PR_SET_VMA_ANON_NAME; the kernel shows "[anon:NAME]"). name is at most 79
+ * bytes, with no control characters other than those the kernel accepts.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOTANON, MMF_EINVAL (name too long),
+ *         MMF_ENOTSUP (no such call on this platform), MMF_ESYS (the kernel
+ *         refused: EINVAL without CONFIG_ANON_VMA_NAME). */
+MMF_EXPORT mmf_status mmf_set_name(mmf_map *m, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMF_H */

@@ -1,0 +1,59 @@
+/*
+ * internal.h - declarations shared inside src/: the backend interface
+ * (mmf__os_*), the guarded access primitive and the search kernels.
+ * Nothing here is public; nothing here assumes a platform.
+ */
+#ifndef MMF_INTERNAL_H
+#define MMF_INTERNAL_H
+
+#include <assert.h>
+
+#include "mmf.h"
+
+/* ---- backend: src/posix/os.c (src/win/os.c later) ---------------------- */
+
+/* Resolve access against flags/prot with the platform's constants. */
+mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
+
+/* Validate against the file, duplicate fd, map. m is closed on entry; on
+ * success every field but pos is set; on failure m is closed again. */
+mmf_status mmf__os_open(mmf_map *m, int fd, size_t length, int flags,
+                        int prot, mmf_access access, int64_t offset,
+                        int trackfd);
+
+/* Unmap and close; errors ignored. m->data and m->fd are already cleared by
+ * the caller, which passes their old values. */
+void mmf__os_release(const mmf_map *m, unsigned char *data, size_t size,
+                     int fd);
+
+mmf_status mmf__os_flush(mmf_map *m, size_t offset, size_t size, int flags);
+mmf_status mmf__os_madvise(mmf_map *m, int advice, size_t start,
+                           size_t length);
+mmf_status mmf__os_file_size(mmf_map *m, uint64_t *out);
+int mmf__os_is_shared(const mmf_map *m);
+mmf_status mmf__os_resize(mmf_map *m, size_t newsize);
+mmf_status mmf__os_set_name(mmf_map *m, const char *name);
+size_t mmf__os_pagesize(void);
+
+/* Record an OS error in the object; returns MMF_ESYS. */
+mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
+
+/* ---- the fault guard: src/posix/guard.c ---------------------------------
+ * mmf__guarded() runs fn(ctx) with the fault guard armed over
+ * [m->data, m->data + m->size). A SIGBUS/SIGSEGV inside that range while fn
+ * runs abandons fn (it must hold no lock and own no allocation) and returns
+ * MMF_EFAULT with m's syserr, sysfunc and fault_offset set. Otherwise
+ * returns MMF_OK. This is the only way the library touches mapped bytes. */
+typedef void (*mmf__access_fn)(void *ctx);
+mmf_status mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx);
+
+/* ---- search kernels: src/search.c ---------------------------------------
+ * Pure functions over plain memory. They read only hay[0, hlen) and
+ * needle[0, nlen). Return the index of the first (last) occurrence, or -1.
+ * nlen may be 0 (matches at 0, or at hlen for the reverse search). */
+ptrdiff_t mmf__search_fwd(const unsigned char *hay, size_t hlen,
+                          const unsigned char *needle, size_t nlen);
+ptrdiff_t mmf__search_rev(const unsigned char *hay, size_t hlen,
+                          const unsigned char *needle, size_t nlen);
+
+#endif /* MMF_INTERNAL_H */

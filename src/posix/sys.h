@@ -1,0 +1,38 @@
+/*
+ * sys.h - the POSIX system call table (SQLite's aSyscall idea).
+ *
+ * Every system call libmmf makes goes through mmf__sys, so that tests can
+ * replace an entry to inject a failure (tests/c/test_fault.c). The entries
+ * are the raw calls; EINTR is retried in one place (os.c, retry()).
+ * Production code never writes to the table.
+ */
+#ifndef MMF_POSIX_SYS_H
+#define MMF_POSIX_SYS_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct mmf__sys {
+    void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd,
+                  off_t off);
+    int (*munmap)(void *addr, size_t len);
+    /* mremap with MREMAP_MAYMOVE; MAP_FAILED on error. */
+    void *(*mremap)(void *addr, size_t old_len, size_t new_len);
+    int (*ftruncate)(int fd, off_t len);
+    int (*fstat)(int fd, struct stat *st);
+    int (*msync)(void *addr, size_t len, int flags);
+    int (*madvise)(void *addr, size_t len, int advice);
+    /* fcntl(fd, F_DUPFD_CLOEXEC, 0) */
+    int (*dupfd)(int fd);
+    int (*close)(int fd);
+    /* prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, name) */
+    int (*set_vma_name)(void *addr, size_t len, const char *name);
+};
+
+extern struct mmf__sys mmf__sys;
+
+/* The original table, for tests to restore entries from. */
+extern const struct mmf__sys mmf__sys_default;
+
+#endif /* MMF_POSIX_SYS_H */
