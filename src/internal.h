@@ -30,7 +30,8 @@ mmf_status mmf__os_flush(mmf_map *m, size_t offset, size_t size, int flags);
 mmf_status mmf__os_madvise(mmf_map *m, int advice, size_t start,
                            size_t length);
 mmf_status mmf__os_file_size(mmf_map *m, uint64_t *out);
-int mmf__os_is_shared(const mmf_map *m);
+/* Can this anonymous map grow? (Linux: not when shared, kernel bug 8691) */
+int mmf__os_anon_can_grow(const mmf_map *m);
 mmf_status mmf__os_resize(mmf_map *m, size_t newsize);
 mmf_status mmf__os_set_name(mmf_map *m, const char *name);
 size_t mmf__os_pagesize(void);

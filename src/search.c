@@ -2,6 +2,7 @@
  * search.c - forward and reverse substring search over plain memory.
  * Placeholder: straightforward loops, replaced by the SIMD/Two-Way kernels.
  */
+#define _GNU_SOURCE
 #include <string.h>
 
 #include "internal.h"

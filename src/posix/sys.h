@@ -9,7 +9,9 @@
 #ifndef MMF_POSIX_SYS_H
 #define MMF_POSIX_SYS_H
 
+#include <signal.h>
 #include <stddef.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -28,6 +30,11 @@ struct mmf__sys {
     int (*close)(int fd);
     /* prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, name) */
     int (*set_vma_name)(void *addr, size_t len, const char *name);
+    /* pthread_sigmask and sigtimedwait: resize keeps SIGXFSZ from killing
+     * the process when the file would exceed RLIMIT_FSIZE. */
+    int (*thread_sigmask)(int how, const sigset_t *set, sigset_t *old);
+    int (*sigtimedwait)(const sigset_t *set, siginfo_t *info,
+                        const struct timespec *timeout);
 };
 
 extern struct mmf__sys mmf__sys;

@@ -1,0 +1,356 @@
+/*
+ * io.c - every operation that touches mapped bytes: read, write, items,
+ * slices, move, line scan and search.
+ *
+ * The bytes are touched only by the closed set of primitives at the top
+ * (copy, gather, scatter, memchr, search), and only through mmf__guarded(),
+ * so that a fault inside the map becomes MMF_EFAULT. Every function checks
+ * the object's state first and validates ranges with overflow-safe
+ * arithmetic (size - off < n, never off + n > size) before touching memory;
+ * a failing call changes neither the cursor nor the bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- the primitives ---------------------------------------------------- */
+
+struct copy_op {
+    unsigned char *dst;
+    const unsigned char *src;
+    size_t n;
+};
+
+static void
+op_copy(void *p)
+{
+    struct copy_op *c = p;
+    memmove(c->dst, c->src, c->n);
+}
+
+struct stride_op {
+    unsigned char *base; /* the first index */
+    ptrdiff_t step;
+    size_t count;
+    unsigned char *buf; /* contiguous side */
+};
+
+static void
+op_gather(void *p)
+{
+    struct stride_op *s = p;
+    const unsigned char *q = s->base;
+    for (size_t i = 0; i < s->count; i++, q += s->step)
+        s->buf[i] = *q;
+}
+
+static void
+op_scatter(void *p)
+{
+    struct stride_op *s = p;
+    unsigned char *q = s->base;
+    for (size_t i = 0; i < s->count; i++, q += s->step)
+        *q = s->buf[i];
+}
+
+struct search_op {
+    const unsigned char *hay;
+    size_t hlen;
+    const unsigned char *needle;
+    size_t nlen;
+    ptrdiff_t found;
+};
+
+static void
+op_memchr(void *p)
+{
+    struct search_op *s = p;
+    const unsigned char *q = memchr(s->hay, s->needle[0], s->hlen);
+    s->found = q ? q - s->hay : -1;
+}
+
+static void
+op_find(void *p)
+{
+    struct search_op *s = p;
+    s->found = mmf__search_fwd(s->hay, s->hlen, s->needle, s->nlen);
+}
+
+static void
+op_rfind(void *p)
+{
+    struct search_op *s = p;
+    s->found = mmf__search_rev(s->hay, s->hlen, s->needle, s->nlen);
+}
+
+static mmf_status
+copy(const mmf_map *m, void *dst, const void *src, size_t n)
+{
+    struct copy_op c = {dst, src, n};
+    return n == 0 ? MMF_OK : mmf__guarded(m, op_copy, &c);
+}
+
+/* ---- state checks -------------------------------------------------------- */
+
+static mmf_status
+check_read(const mmf_map *m)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    return m->readable ? MMF_OK : MMF_ENOREAD;
+}
+
+static mmf_status
+check_write(const mmf_map *m)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    return m->writable ? MMF_OK : MMF_EREADONLY;
+}
+
+static size_t
+remaining(const mmf_map *m)
+{
+    return m->pos < m->size ? m->size - m->pos : 0;
+}
+
+/* ---- at the cursor -------------------------------------------------------- */
+
+mmf_status
+mmf_read(mmf_map *m, void *dst, size_t n, size_t *nread)
+{
+    mmf_status s;
+
+    *nread = 0;
+    if ((s = check_read(m)) != MMF_OK)
+        return s;
+    if (n > remaining(m))
+        n = remaining(m);
+    if ((s = copy(m, dst, m->data + m->pos, n)) != MMF_OK)
+        return s;
+    m->pos += n;
+    *nread = n;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_read_byte(mmf_map *m, unsigned char *out)
+{
+    mmf_status s = check_read(m);
+    if (s != MMF_OK)
+        return s;
+    if (m->pos >= m->size)
+        return MMF_ERANGE;
+    if ((s = copy(m, out, m->data + m->pos, 1)) != MMF_OK)
+        return s;
+    m->pos++;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_line_length(const mmf_map *m, size_t *len)
+{
+    mmf_status s;
+
+    *len = 0;
+    if ((s = check_read(m)) != MMF_OK)
+        return s;
+    size_t rem = remaining(m);
+    if (rem == 0)
+        return MMF_OK;
+    struct search_op op = {m->data + m->pos, rem, (const unsigned char *)"\n",
+                           1, -1};
+    if ((s = mmf__guarded(m, op_memchr, &op)) != MMF_OK)
+        return s;
+    *len = op.found < 0 ? rem : (size_t)op.found + 1;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_readline(mmf_map *m, void *dst, size_t cap, size_t *nread)
+{
+    size_t len;
+    mmf_status s;
+
+    *nread = 0;
+    if ((s = mmf_line_length(m, &len)) != MMF_OK)
+        return s;
+    return mmf_read(m, dst, len < cap ? len : cap, nread);
+}
+
+mmf_status
+mmf_write(mmf_map *m, const void *src, size_t n)
+{
+    mmf_status s = check_write(m);
+    if (s != MMF_OK)
+        return s;
+    if (m->pos > m->size || m->size - m->pos < n)
+        return MMF_ERANGE;
+    if ((s = copy(m, m->data + m->pos, src, n)) != MMF_OK)
+        return s;
+    m->pos += n;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_write_byte(mmf_map *m, unsigned char b)
+{
+    mmf_status s = check_write(m);
+    if (s != MMF_OK)
+        return s;
+    if (m->pos >= m->size)
+        return MMF_ERANGE;
+    if ((s = copy(m, m->data + m->pos, &b, 1)) != MMF_OK)
+        return s;
+    m->pos++;
+    return MMF_OK;
+}
+
+/* ---- random access ---------------------------------------------------------- */
+
+mmf_status
+mmf_get_byte(const mmf_map *m, size_t i, unsigned char *out)
+{
+    mmf_status s = check_read(m);
+    if (s != MMF_OK)
+        return s;
+    if (i >= m->size)
+        return MMF_ERANGE;
+    return copy(m, out, m->data + i, 1);
+}
+
+mmf_status
+mmf_set_byte(mmf_map *m, size_t i, unsigned char b)
+{
+    mmf_status s = check_write(m);
+    if (s != MMF_OK)
+        return s;
+    if (i >= m->size)
+        return MMF_ERANGE;
+    return copy(m, m->data + i, &b, 1);
+}
+
+/* Do count indices start, start + step, ... all lie in [0, size)? */
+static mmf_status
+check_slice(const mmf_map *m, size_t start, ptrdiff_t step, size_t count)
+{
+    if (count == 0)
+        return MMF_OK;
+    if (start >= m->size)
+        return MMF_ERANGE;
+    if (count == 1)
+        return MMF_OK;
+    if (step == 0)
+        return MMF_EINVAL;
+    size_t span = count - 1;
+    if (step > 0 && span > (m->size - 1 - start) / (size_t)step)
+        return MMF_ERANGE;
+    if (step < 0 && span > start / ((size_t)-(step + 1) + 1))
+        return MMF_ERANGE;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_get_slice(const mmf_map *m, size_t start, ptrdiff_t step, size_t count,
+              void *dst)
+{
+    mmf_status s = check_read(m);
+    if (s != MMF_OK || (s = check_slice(m, start, step, count)) != MMF_OK)
+        return s;
+    if (count == 0)
+        return MMF_OK;
+    if (step == 1)
+        return copy(m, dst, m->data + start, count);
+    struct stride_op op = {m->data + start, step, count, dst};
+    return mmf__guarded(m, op_gather, &op);
+}
+
+static int
+overlaps_map(const mmf_map *m, const void *p, size_t n)
+{
+    const unsigned char *q = p;
+    return n > 0 && q < m->data + m->size && m->data < q + n;
+}
+
+mmf_status
+mmf_set_slice(mmf_map *m, size_t start, ptrdiff_t step, size_t count,
+              const void *src)
+{
+    mmf_status s = check_write(m);
+    if (s != MMF_OK || (s = check_slice(m, start, step, count)) != MMF_OK)
+        return s;
+    if (count == 0)
+        return MMF_OK;
+    if (step == 1)
+        return copy(m, m->data + start, src, count);
+    unsigned char *tmp = NULL;
+    if (overlaps_map(m, src, count)) {
+        /* A strided write from the map into itself: read it all first. */
+        if ((tmp = malloc(count)) == NULL)
+            return MMF_ENOMEM;
+        if ((s = copy(m, tmp, src, count)) != MMF_OK) {
+            free(tmp);
+            return s;
+        }
+        src = tmp;
+    }
+    struct stride_op op = {m->data + start, step, count, (void *)src};
+    s = mmf__guarded(m, op_scatter, &op);
+    free(tmp);
+    return s;
+}
+
+mmf_status
+mmf_move(mmf_map *m, size_t dest, size_t src, size_t count)
+{
+    mmf_status s = check_write(m);
+    if (s != MMF_OK)
+        return s;
+    if (!m->readable)
+        return MMF_ENOREAD;
+    if (dest > m->size || src > m->size || m->size - dest < count
+        || m->size - src < count)
+        return MMF_ERANGE;
+    return copy(m, m->data + dest, m->data + src, count);
+}
+
+/* ---- search ---------------------------------------------------------------- */
+
+static mmf_status
+search(const mmf_map *m, const void *needle, size_t nlen, size_t start,
+       size_t end, int reverse, ptrdiff_t *out)
+{
+    mmf_status s;
+
+    *out = -1;
+    if ((s = check_read(m)) != MMF_OK)
+        return s;
+    if (end > m->size)
+        end = m->size;
+    if (start > end || end - start < nlen)
+        return MMF_OK;
+    if (nlen == 0) {
+        *out = (ptrdiff_t)(reverse ? end : start);
+        return MMF_OK;
+    }
+    struct search_op op = {m->data + start, end - start, needle, nlen, -1};
+    s = mmf__guarded(m, reverse ? op_rfind : op_find, &op);
+    if (s == MMF_OK && op.found >= 0)
+        *out = (ptrdiff_t)start + op.found;
+    return s;
+}
+
+mmf_status
+mmf_find(const mmf_map *m, const void *needle, size_t nlen, size_t start,
+         size_t end, ptrdiff_t *out)
+{
+    return search(m, needle, nlen, start, end, 0, out);
+}
+
+mmf_status
+mmf_rfind(const mmf_map *m, const void *needle, size_t nlen, size_t start,
+          size_t end, ptrdiff_t *out)
+{
+    return search(m, needle, nlen, start, end, 1, out);
+}

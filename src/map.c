@@ -1,0 +1,258 @@
+/*
+ * map.c - the portable core of a map object: opening and closing, pins,
+ * the cursor, and the policy of flush, madvise, size, resize and set_name.
+ * The platform does the rest (mmf__os_*); no mapped byte is touched here.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+void
+mmf_init(mmf_map *m)
+{
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+}
+
+int
+mmf_closed(const mmf_map *m)
+{
+    return m->data == NULL;
+}
+
+int
+mmf_syserr(const mmf_map *m)
+{
+    return m->syserr;
+}
+
+const char *
+mmf_sysfunc(const mmf_map *m)
+{
+    return m->sysfunc;
+}
+
+size_t
+mmf_fault_offset(const mmf_map *m)
+{
+    return m->fault_offset;
+}
+
+size_t
+mmf_pagesize(void)
+{
+    return mmf__os_pagesize();
+}
+
+size_t
+mmf_granularity(void)
+{
+    return mmf__os_pagesize();
+}
+
+mmf_status
+mmf_resolve_access(int *flags, int *prot, mmf_access *access)
+{
+    int f = *flags, p = *prot;
+    mmf_access a = *access;
+    mmf_status s = mmf__os_resolve_access(&f, &p, &a);
+    if (s == MMF_OK) {
+        *flags = f;
+        *prot = p;
+        *access = a;
+    }
+    return s;
+}
+
+mmf_status
+mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
+         mmf_access access, int64_t offset, int trackfd)
+{
+    mmf_status s;
+
+    if (m->data != NULL)
+        return MMF_EINVAL;
+    mmf_init(m);
+    if (offset < 0)
+        return MMF_EINVAL;
+    if ((s = mmf_resolve_access(&flags, &prot, &access)) != MMF_OK)
+        return s;
+    s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd);
+    if (s != MMF_OK) {
+        int err = m->syserr;
+        const char *func = m->sysfunc;
+        mmf_init(m);
+        m->syserr = err;
+        m->sysfunc = func;
+    }
+    return s;
+}
+
+/* The closed state is published before anything is released, so that the
+ * object is never seen half-open. */
+mmf_status
+mmf_close(mmf_map *m)
+{
+    if (m->data == NULL)
+        return MMF_OK;
+    if (m->pins > 0)
+        return MMF_EBUSY;
+    unsigned char *data = m->data;
+    size_t size = m->size;
+    int fd = m->fd;
+    m->data = NULL;
+    m->fd = -1;
+    mmf__os_release(m, data, size, fd);
+    return MMF_OK;
+}
+
+mmf_status
+mmf_pin(mmf_map *m, unsigned char **data, size_t *len)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    m->pins++;
+    if (data != NULL)
+        *data = m->data;
+    if (len != NULL)
+        *len = m->size;
+    return MMF_OK;
+}
+
+void
+mmf_unpin(mmf_map *m)
+{
+    if (m->pins > 0)
+        m->pins--;
+}
+
+size_t
+mmf_pins(const mmf_map *m)
+{
+    return m->pins;
+}
+
+mmf_status
+mmf_len(const mmf_map *m, size_t *len)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    *len = m->size;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_tell(const mmf_map *m, size_t *pos)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    *pos = m->pos;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_remaining(const mmf_map *m, size_t *n)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    *n = m->pos < m->size ? m->size - m->pos : 0;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_seek(mmf_map *m, int64_t off, int whence, size_t *newpos)
+{
+    int64_t base, target;
+
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    switch (whence) {
+    case 0:
+        base = 0;
+        break;
+    case 1:
+        base = (int64_t)m->pos;
+        break;
+    case 2:
+        base = (int64_t)m->size;
+        break;
+    default:
+        return MMF_EINVAL;
+    }
+    if (__builtin_add_overflow(base, off, &target) || target < 0
+        || (uint64_t)target > m->size)
+        return MMF_ERANGE;
+    m->pos = (size_t)target;
+    if (newpos != NULL)
+        *newpos = m->pos;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_flush(mmf_map *m, size_t offset, size_t size, int flags)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    if (offset > m->size || size > m->size - offset)
+        return MMF_ERANGE;
+    if (m->access == MMF_ACCESS_READ || m->access == MMF_ACCESS_COPY)
+        return MMF_OK;
+    return mmf__os_flush(m, offset, size, flags);
+}
+
+mmf_status
+mmf_madvise(mmf_map *m, int advice, size_t start, size_t length)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    if (start >= m->size)
+        return MMF_ERANGE;
+    if (length > m->size - start)
+        length = m->size - start;
+    return mmf__os_madvise(m, advice, start, length);
+}
+
+mmf_status
+mmf_size(mmf_map *m, uint64_t *out)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    if (!m->trackfd)
+        return MMF_ENOTRACK;
+    if (m->anonymous) {
+        *out = m->size;
+        return MMF_OK;
+    }
+    return mmf__os_file_size(m, out);
+}
+
+mmf_status
+mmf_resize(mmf_map *m, size_t newsize)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    if (m->pins > 0)
+        return MMF_EBUSY;
+    if (!m->trackfd)
+        return MMF_ENOTRACK;
+    if (m->access == MMF_ACCESS_READ || m->access == MMF_ACCESS_COPY)
+        return MMF_ENORESIZE;
+    if (newsize == 0 || newsize > (size_t)PTRDIFF_MAX
+        || (uint64_t)m->offset > (uint64_t)PTRDIFF_MAX - newsize)
+        return MMF_ERANGE;
+    if (m->anonymous && newsize > m->size && !mmf__os_anon_can_grow(m))
+        return MMF_ENOTSUP;
+    return mmf__os_resize(m, newsize);
+}
+
+mmf_status
+mmf_set_name(mmf_map *m, const char *name)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    if (!m->anonymous)
+        return MMF_ENOTANON;
+    if (strlen(name) > 79)
+        return MMF_EINVAL;
+    return mmf__os_set_name(m, name);
+}

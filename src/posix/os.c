@@ -1,0 +1,303 @@
+/*
+ * os.c - the POSIX backend: mapping, unmapping, remapping, msync, madvise,
+ * file size and the private descriptor. Every system call goes through the
+ * table in sys.c; EINTR is retried in one place (RETRY below).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sys.h"
+
+/* The one place EINTR is retried. close() is never retried: on Linux the
+ * descriptor is gone even when close() reports EINTR. */
+#define RETRY(rc, call)                                                     \
+    do {                                                                    \
+        (rc) = (call);                                                      \
+    } while ((rc) == -1 && errno == EINTR)
+
+#define RETRY_PTR(p, call)                                                  \
+    do {                                                                    \
+        (p) = (call);                                                       \
+    } while ((p) == MAP_FAILED && errno == EINTR)
+
+mmf_status
+mmf__syserr(mmf_map *m, const char *func, int err)
+{
+    m->syserr = err;
+    m->sysfunc = func;
+    return MMF_ESYS;
+}
+
+size_t
+mmf__os_pagesize(void)
+{
+    return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+mmf_status
+mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
+{
+    if (*access != MMF_ACCESS_DEFAULT
+        && (*flags != MAP_SHARED || *prot != (PROT_READ | PROT_WRITE)))
+        return MMF_EACCESSFLAGS;
+    switch (*access) {
+    case MMF_ACCESS_READ:
+        *flags = MAP_SHARED;
+        *prot = PROT_READ;
+        return MMF_OK;
+    case MMF_ACCESS_WRITE:
+        *flags = MAP_SHARED;
+        *prot = PROT_READ | PROT_WRITE;
+        return MMF_OK;
+    case MMF_ACCESS_COPY:
+        *flags = MAP_PRIVATE;
+        *prot = PROT_READ | PROT_WRITE;
+        return MMF_OK;
+    case MMF_ACCESS_DEFAULT:
+        if ((*prot & PROT_READ) && (*prot & PROT_WRITE))
+            return MMF_OK;
+        *access = (*prot & PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
+        return MMF_OK;
+    }
+    return MMF_EACCESS;
+}
+
+/* Check the file size against the request, as Python does, and fill in
+ * *length when it is 0. Only regular files are checked. */
+static mmf_status
+check_file_size(const struct stat *st, size_t *length, int64_t offset)
+{
+    if (!S_ISREG(st->st_mode))
+        return MMF_OK;
+    int64_t fsize = st->st_size;
+    if (*length == 0) {
+        if (fsize == 0)
+            return MMF_EEMPTY;
+        if (offset >= fsize)
+            return MMF_EOFFSET;
+        if ((uint64_t)(fsize - offset) > (uint64_t)PTRDIFF_MAX)
+            return MMF_ELENGTH;
+        *length = (size_t)(fsize - offset);
+        return MMF_OK;
+    }
+    if (offset > fsize || (uint64_t)(fsize - offset) < (uint64_t)*length)
+        return MMF_ELENGTH;
+    return MMF_OK;
+}
+
+/* Is fd still the file that was mapped? A caller may close our private fd
+ * and reuse its number for another file (H-36): we must never truncate or
+ * close that one. On success *st holds the fd's fstat. */
+static mmf_status
+check_private_fd(mmf_map *m, struct stat *st)
+{
+    int rc;
+    RETRY(rc, mmf__sys.fstat(m->fd, st));
+    if (rc != 0)
+        return mmf__syserr(m, "fstat", errno);
+    if ((uint64_t)st->st_dev != m->fd_dev || (uint64_t)st->st_ino != m->fd_ino)
+        return mmf__syserr(m, "fstat", EBADF);
+    return MMF_OK;
+}
+
+static void
+set_mode(mmf_map *m, int flags, int prot, mmf_access access)
+{
+    m->flags = flags;
+    m->prot = prot;
+    m->access = access;
+    /* Write-only maps are readable on every MMU Linux supports for it; if
+     * one is not, the fault guard turns the read into MMF_EFAULT. */
+    m->readable = (prot & (PROT_READ | PROT_WRITE)) != 0;
+    m->writable = access != MMF_ACCESS_READ;
+}
+
+mmf_status
+mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
+             mmf_access access, int64_t offset, int trackfd)
+{
+    struct stat st;
+    int rc, have_st = 0, newfd = -1;
+    mmf_status s;
+
+    if (fd != MMF_ANONYMOUS) {
+        RETRY(rc, mmf__sys.fstat(fd, &st));
+        have_st = rc == 0;
+        if (have_st && (s = check_file_size(&st, &length, offset)) != MMF_OK)
+            return s;
+    }
+    if (fd == MMF_ANONYMOUS)
+        flags |= MAP_ANONYMOUS;
+    else if (trackfd && (newfd = mmf__sys.dupfd(fd)) < 0)
+        return mmf__syserr(m, "dup", errno);
+
+    void *p;
+    RETRY_PTR(p, mmf__sys.mmap(NULL, length, prot, flags, fd, (off_t)offset));
+    if (p == MAP_FAILED) {
+        int err = errno;
+        if (newfd >= 0)
+            mmf__sys.close(newfd);
+        return mmf__syserr(m, "mmap", err);
+    }
+    m->data = p;
+    m->size = length;
+    m->offset = offset;
+    m->fd = newfd;
+    m->anonymous = fd == MMF_ANONYMOUS;
+    m->trackfd = trackfd != 0;
+    if (have_st && newfd >= 0) {
+        m->fd_dev = (uint64_t)st.st_dev;
+        m->fd_ino = (uint64_t)st.st_ino;
+    }
+    set_mode(m, flags, prot, access);
+    return MMF_OK;
+}
+
+void
+mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
+{
+    struct stat st;
+    int rc;
+
+    if (data != NULL)
+        mmf__sys.munmap(data, size);
+    if (fd < 0)
+        return;
+    RETRY(rc, mmf__sys.fstat(fd, &st));
+    if (rc == 0 && (uint64_t)st.st_dev == m->fd_dev
+        && (uint64_t)st.st_ino == m->fd_ino)
+        mmf__sys.close(fd);
+}
+
+mmf_status
+mmf__os_flush(mmf_map *m, size_t offset, size_t size, int flags)
+{
+    int rc;
+    RETRY(rc, mmf__sys.msync(m->data + offset, size, flags ? flags : MS_SYNC));
+    return rc == 0 ? MMF_OK : mmf__syserr(m, "msync", errno);
+}
+
+mmf_status
+mmf__os_madvise(mmf_map *m, int advice, size_t start, size_t length)
+{
+    int rc;
+    RETRY(rc, mmf__sys.madvise(m->data + start, length, advice));
+    return rc == 0 ? MMF_OK : mmf__syserr(m, "madvise", errno);
+}
+
+mmf_status
+mmf__os_file_size(mmf_map *m, uint64_t *out)
+{
+    struct stat st;
+    mmf_status s = check_private_fd(m, &st);
+    if (s == MMF_OK)
+        *out = (uint64_t)st.st_size;
+    return s;
+}
+
+/* Linux cannot grow a shared anonymous mapping: the new pages SIGBUS on
+ * first touch (kernel bug 8691, CPython gh-138204). */
+int
+mmf__os_anon_can_grow(const mmf_map *m)
+{
+    return (m->flags & MAP_PRIVATE) != 0;
+}
+
+/* ftruncate() that cannot kill the process with SIGXFSZ (H-17): the signal
+ * is blocked in this thread for the call, and one the call raised is taken
+ * back before unblocking. Returns 0 or an errno value. */
+static int
+truncate_file(int fd, int64_t len)
+{
+    sigset_t xfsz, old;
+    int rc, err, masked;
+
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    masked = mmf__sys.thread_sigmask(SIG_BLOCK, &xfsz, &old) == 0;
+    RETRY(rc, mmf__sys.ftruncate(fd, (off_t)len));
+    err = rc == 0 ? 0 : errno;
+    if (masked) {
+        if (err == EFBIG && !sigismember(&old, SIGXFSZ)) {
+            struct timespec zero = {0, 0};
+            while (mmf__sys.sigtimedwait(&xfsz, NULL, &zero) == SIGXFSZ)
+                ;
+        }
+        mmf__sys.thread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    return err;
+}
+
+static mmf_status
+remap(mmf_map *m, size_t newsize)
+{
+    void *p;
+    RETRY_PTR(p, mmf__sys.mremap(m->data, m->size, newsize));
+    if (p == MAP_FAILED)
+        return mmf__syserr(m, "mremap", errno);
+    m->data = p;
+    m->size = newsize;
+    return MMF_OK;
+}
+
+/* Grow: extend the file, then the mapping; if the mapping cannot grow, cut
+ * the file back (the part added held only zeros). */
+static mmf_status
+grow_file_map(mmf_map *m, size_t newsize, int64_t old_fsize)
+{
+    int err = truncate_file(m->fd, m->offset + (int64_t)newsize);
+    if (err != 0)
+        return mmf__syserr(m, "ftruncate", err);
+    mmf_status s = remap(m, newsize);
+    if (s != MMF_OK)
+        truncate_file(m->fd, old_fsize);
+    return s;
+}
+
+/* Shrink: the mapping first, then the file, so that a failure of either
+ * loses no byte of the file; if the file cannot shrink, the mapping grows
+ * back over the bytes that are still there. */
+static mmf_status
+shrink_file_map(mmf_map *m, size_t newsize)
+{
+    size_t oldsize = m->size;
+    mmf_status s = remap(m, newsize);
+    if (s != MMF_OK)
+        return s;
+    int err = truncate_file(m->fd, m->offset + (int64_t)newsize);
+    if (err == 0)
+        return MMF_OK;
+    remap(m, oldsize);
+    return mmf__syserr(m, "ftruncate", err);
+}
+
+mmf_status
+mmf__os_resize(mmf_map *m, size_t newsize)
+{
+    struct stat st;
+    mmf_status s;
+
+    assert(m->data != NULL && m->pins == 0 && newsize > 0);
+    if (m->anonymous)
+        return remap(m, newsize);
+    if ((s = check_private_fd(m, &st)) != MMF_OK)
+        return s;
+    if (newsize >= m->size)
+        return grow_file_map(m, newsize, (int64_t)st.st_size);
+    return shrink_file_map(m, newsize);
+}
+
+mmf_status
+mmf__os_set_name(mmf_map *m, const char *name)
+{
+    int rc;
+    RETRY(rc, mmf__sys.set_vma_name(m->data, m->size, name));
+    return rc == 0 ? MMF_OK : mmf__syserr(m, "prctl", errno);
+}
