@@ -27,7 +27,7 @@ endif
 CPPFLAGS += -Iinclude -Isrc
 LIBS     := -lpthread
 
-CORE_SRC := src/map.c src/io.c src/search.c src/status.c \
+CORE_SRC := $(wildcard src/*.c) \
             $(wildcard src/$(PLATFORM)/*.c)
 CORE_HDR := include/mmf.h src/internal.h $(wildcard src/$(PLATFORM)/*.h)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)

@@ -48,6 +48,9 @@ mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
 typedef void (*mmf__access_fn)(void *ctx);
 mmf_status mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx);
 
+/* Zero [off, off + n) of the map, through the guard (src/io.c). */
+mmf_status mmf__zero(mmf_map *m, size_t off, size_t n);
+
 /* ---- search kernels: src/search.c ---------------------------------------
  * Pure functions over plain memory. They read only hay[0, hlen) and
  * needle[0, nlen). Return the index of the first (last) occurrence, or -1.

@@ -84,6 +84,20 @@ op_rfind(void *p)
     s->found = mmf__search_rev(s->hay, s->hlen, s->needle, s->nlen);
 }
 
+static void
+op_zero(void *p)
+{
+    struct copy_op *c = p;
+    memset(c->dst, 0, c->n);
+}
+
+mmf_status
+mmf__zero(mmf_map *m, size_t off, size_t n)
+{
+    struct copy_op c = {m->data + off, NULL, n};
+    return n == 0 ? MMF_OK : mmf__guarded(m, op_zero, &c);
+}
+
 static mmf_status
 copy(const mmf_map *m, void *dst, const void *src, size_t n)
 {

@@ -242,7 +242,16 @@ mmf_resize(mmf_map *m, size_t newsize)
         return MMF_ERANGE;
     if (m->anonymous && newsize > m->size && !mmf__os_anon_can_grow(m))
         return MMF_ENOTSUP;
-    return mmf__os_resize(m, newsize);
+    size_t oldsize = m->size;
+    mmf_status s = mmf__os_resize(m, newsize);
+    if (s != MMF_OK || !m->anonymous || newsize <= oldsize)
+        return s;
+    /* The last page of the old mapping keeps whatever a larger mapping
+     * once wrote past oldsize: the grown part must read as zeros. */
+    size_t page = mmf__os_pagesize();
+    size_t tail = (page - oldsize % page) % page;
+    return mmf__zero(m, oldsize, tail < newsize - oldsize ? tail
+                                                         : newsize - oldsize);
 }
 
 mmf_status

@@ -33,7 +33,7 @@ step() {
 }
 
 # ---- C --------------------------------------------------------------------
-core_src="src/map.c src/io.c src/search.c src/status.c $(ls src/posix/*.c)"
+core_src="$(ls src/*.c src/posix/*.c)"
 warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Werror"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # The guard tests provoke SIGBUS/SIGSEGV on purpose: ASan must let them

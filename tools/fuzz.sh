@@ -8,7 +8,7 @@ secs=${1:-60}
 sh tools/deps.sh fuzz
 mkdir -p build/fuzz
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-src="src/map.c src/io.c src/search.c src/status.c $(ls src/posix/*.c)"
+src="$(ls src/*.c src/posix/*.c)"
 # shellcheck disable=SC2086
 clang -Iinclude -Isrc -g -O1 -fsanitize=fuzzer $san tests/fuzz/fuzz_ops.c \
     $src -lpthread -o build/fuzz/fuzz_ops
