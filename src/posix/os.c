@@ -135,8 +135,11 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     }
     if (fd == MMF_ANONYMOUS)
         flags |= MAP_ANONYMOUS;
-    else if (trackfd && (newfd = mmf__sys.dupfd(fd)) < 0)
-        return mmf__syserr(m, "dup", errno);
+    else if (trackfd) {
+        RETRY(newfd, mmf__sys.dupfd(fd));
+        if (newfd < 0)
+            return mmf__syserr(m, "dup", errno);
+    }
 
     void *p;
     RETRY_PTR(p, mmf__sys.mmap(NULL, length, prot, flags, fd, (off_t)offset));
