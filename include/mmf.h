@@ -130,6 +130,7 @@ typedef struct mmf_map {
     unsigned char writable;   /* 0 for ACCESS_READ */
     uint64_t fd_dev;      /* identity of fd, checked before each use */
     uint64_t fd_ino;
+    unsigned char fd_known;   /* 1 once fd_dev/fd_ino are set */
     int syserr;           /* OS error of the last MMF_ESYS / MMF_EFAULT */
     const char *sysfunc;  /* name of the call that failed */
     size_t fault_offset;  /* offset in the map of the last MMF_EFAULT */
@@ -237,6 +238,17 @@ MMF_EXPORT mmf_status mmf_close(mmf_map *m);
 
 /* mmf_closed() : 1 if m is closed, 0 if open. */
 MMF_EXPORT int mmf_closed(const mmf_map *m);
+
+/* mmf_access_mode() : The effective access mode of an open map (after
+ * resolution: a DEFAULT request with read-only prot is READ). */
+MMF_EXPORT mmf_access mmf_access_mode(const mmf_map *m);
+
+/* mmf_offset() : The file offset the map starts at (0 when anonymous). */
+MMF_EXPORT int64_t mmf_offset(const mmf_map *m);
+
+/* mmf_check_writable() : Whether writes are allowed now.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY. */
+MMF_EXPORT mmf_status mmf_check_writable(const mmf_map *m);
 
 /* ------------------------------------------------------------------------
  * Direct access and pins

@@ -471,12 +471,10 @@ bytes_arg_release(bytes_arg *b)
 
 /* ---- helpers over the core ---------------------------------------------- */
 
-/* The core has no getter for the access mode and the file offset, which
- * only __repr__ needs: read the two public fields here, and nowhere else. */
 static const char *
 access_name(const mmap_object *self)
 {
-    switch (self->map.access) {
+    switch (mmf_access_mode(&self->map)) {
     case MMF_ACCESS_DEFAULT:
         return "ACCESS_DEFAULT";
     case MMF_ACCESS_READ:
@@ -492,18 +490,15 @@ access_name(const mmap_object *self)
 static long long
 map_offset(const mmap_object *self)
 {
-    return (long long)self->map.offset;
+    return (long long)mmf_offset(&self->map);
 }
 
 /* MMF_OK if the map is open and writable, else MMF_ECLOSED or
- * MMF_EREADONLY: the core judges, through an empty slice assignment (no
- * index to check, no byte touched). */
+ * MMF_EREADONLY: the core judges. */
 static mmf_status
 check_writable(mmap_object *self)
 {
-    static const unsigned char nothing[1] = {0};
-
-    return mmf_set_slice(&self->map, 0, 1, 0, nothing);
+    return mmf_check_writable(&self->map);
 }
 
 /* A search or a copy out of the map, run by run_job(). */

@@ -115,13 +115,6 @@ check_read(const mmf_map *m)
     return m->readable ? MMF_OK : MMF_ENOREAD;
 }
 
-static mmf_status
-check_write(const mmf_map *m)
-{
-    if (m->data == NULL)
-        return MMF_ECLOSED;
-    return m->writable ? MMF_OK : MMF_EREADONLY;
-}
 
 static size_t
 remaining(const mmf_map *m)
@@ -196,7 +189,7 @@ mmf_readline(mmf_map *m, void *dst, size_t cap, size_t *nread)
 mmf_status
 mmf_write(mmf_map *m, const void *src, size_t n)
 {
-    mmf_status s = check_write(m);
+    mmf_status s = mmf_check_writable(m);
     if (s != MMF_OK)
         return s;
     if (m->pos > m->size || m->size - m->pos < n)
@@ -210,7 +203,7 @@ mmf_write(mmf_map *m, const void *src, size_t n)
 mmf_status
 mmf_write_byte(mmf_map *m, unsigned char b)
 {
-    mmf_status s = check_write(m);
+    mmf_status s = mmf_check_writable(m);
     if (s != MMF_OK)
         return s;
     if (m->pos >= m->size)
@@ -237,7 +230,7 @@ mmf_get_byte(const mmf_map *m, size_t i, unsigned char *out)
 mmf_status
 mmf_set_byte(mmf_map *m, size_t i, unsigned char b)
 {
-    mmf_status s = check_write(m);
+    mmf_status s = mmf_check_writable(m);
     if (s != MMF_OK)
         return s;
     if (i >= m->size)
@@ -291,7 +284,7 @@ mmf_status
 mmf_set_slice(mmf_map *m, size_t start, ptrdiff_t step, size_t count,
               const void *src)
 {
-    mmf_status s = check_write(m);
+    mmf_status s = mmf_check_writable(m);
     if (s != MMF_OK || (s = check_slice(m, start, step, count)) != MMF_OK)
         return s;
     if (count == 0)
@@ -318,7 +311,7 @@ mmf_set_slice(mmf_map *m, size_t start, ptrdiff_t step, size_t count,
 mmf_status
 mmf_move(mmf_map *m, size_t dest, size_t src, size_t count)
 {
-    mmf_status s = check_write(m);
+    mmf_status s = mmf_check_writable(m);
     if (s != MMF_OK)
         return s;
     if (!m->readable)

@@ -20,6 +20,26 @@ mmf_closed(const mmf_map *m)
     return m->data == NULL;
 }
 
+mmf_access
+mmf_access_mode(const mmf_map *m)
+{
+    return m->access;
+}
+
+int64_t
+mmf_offset(const mmf_map *m)
+{
+    return m->offset;
+}
+
+mmf_status
+mmf_check_writable(const mmf_map *m)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    return m->writable ? MMF_OK : MMF_EREADONLY;
+}
+
 int
 mmf_syserr(const mmf_map *m)
 {

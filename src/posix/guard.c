@@ -46,10 +46,15 @@ prev_of(int sig)
     return sig == SIGBUS ? &prev_bus : &prev_segv;
 }
 
+/* Ours, in either form: the save-and-restore idiom
+ * `old = signal(sig, x); signal(sig, old);` puts our function back
+ * without SA_SIGINFO, which is still ours (but must be re-armed). */
 static int
 is_ours(const struct sigaction *sa)
 {
-    return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == handler;
+    if (sa->sa_flags & SA_SIGINFO)
+        return sa->sa_sigaction == handler;
+    return sa->sa_handler == (void (*)(int))(void (*)(void))handler;
 }
 
 /* The default action, taken for a fault that is nobody's. A kernel fault
@@ -122,13 +127,14 @@ install_one(int sig)
     struct sigaction cur, sa;
     if (sigaction(sig, NULL, &cur) != 0)
         return errno;
-    if (is_ours(&cur))
+    if (is_ours(&cur) && (cur.sa_flags & SA_SIGINFO))
         return 0;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = handler;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    *prev_of(sig) = cur;
+    if (!is_ours(&cur))
+        *prev_of(sig) = cur;
     return sigaction(sig, &sa, NULL) == 0 ? 0 : errno;
 }
 

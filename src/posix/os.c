@@ -102,9 +102,28 @@ check_private_fd(mmf_map *m, struct stat *st)
     RETRY(rc, mmf__sys.fstat(m->fd, st));
     if (rc != 0)
         return mmf__syserr(m, "fstat", errno);
-    if ((uint64_t)st->st_dev != m->fd_dev || (uint64_t)st->st_ino != m->fd_ino)
+    if (!m->fd_known || (uint64_t)st->st_dev != m->fd_dev
+        || (uint64_t)st->st_ino != m->fd_ino)
         return mmf__syserr(m, "fstat", EBADF);
     return MMF_OK;
+}
+
+/* Record which file the private fd is, for check_private_fd(). When the
+ * caller's fd could not be examined, ask the duplicate (same file). */
+static void
+remember_identity(mmf_map *m, const struct stat *st)
+{
+    struct stat own;
+    int rc;
+    if (st == NULL) {
+        RETRY(rc, mmf__sys.fstat(m->fd, &own));
+        if (rc != 0)
+            return; /* unknown identity: size() and resize() say EBADF */
+        st = &own;
+    }
+    m->fd_dev = (uint64_t)st->st_dev;
+    m->fd_ino = (uint64_t)st->st_ino;
+    m->fd_known = 1;
 }
 
 static void
@@ -155,10 +174,8 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     m->fd = newfd;
     m->anonymous = fd == MMF_ANONYMOUS;
     m->trackfd = trackfd != 0;
-    if (have_st && newfd >= 0) {
-        m->fd_dev = (uint64_t)st.st_dev;
-        m->fd_ino = (uint64_t)st.st_ino;
-    }
+    if (newfd >= 0)
+        remember_identity(m, have_st ? &st : NULL);
     set_mode(m, flags, prot, access);
     return MMF_OK;
 }
@@ -173,9 +190,12 @@ mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
         mmf__sys.munmap(data, size);
     if (fd < 0)
         return;
+    /* Close it unless it is now provably another file (or no file): when
+     * fstat fails for another reason, leaking would be the worse error. */
     RETRY(rc, mmf__sys.fstat(fd, &st));
-    if (rc == 0 && (uint64_t)st.st_dev == m->fd_dev
-        && (uint64_t)st.st_ino == m->fd_ino)
+    if (rc == 0 ? !m->fd_known || ((uint64_t)st.st_dev == m->fd_dev
+                                   && (uint64_t)st.st_ino == m->fd_ino)
+                : errno != EBADF)
         mmf__sys.close(fd);
 }
 

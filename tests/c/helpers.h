@@ -1,0 +1,194 @@
+/*
+ * helpers.h - shared fixtures and assertions for libmmf's C tests (cmocka).
+ *
+ * Every test program includes this header, links tests/c/helpers.c and runs
+ * one cmocka group. Use h_group_setup/h_group_teardown as the group fixtures
+ * and h_setup/h_teardown as the per-test fixtures: they create a private
+ * temporary directory, remove every file a test made, and fail a test that
+ * leaks a file descriptor or a mapping of one of its temporary files.
+ */
+#ifndef MMF_TEST_HELPERS_H
+#define MMF_TEST_HELPERS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "mmf.h"
+
+/* The page size, set by h_group_setup(). */
+extern size_t PAGE;
+
+#define RW (PROT_READ | PROT_WRITE)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- assertions that explain their failures ------------------------------
+ * They print the expression and both values (status names for statuses). */
+
+#define ASSERT_ST(expr, want)                                               \
+    do {                                                                    \
+        int st_ = (int)(expr);                                              \
+        int want_ = (int)(want);                                            \
+        if (st_ != want_)                                                   \
+            fail_msg("%s\n    returned %s (%d), expected %s (%d)", #expr,   \
+                     mmf_status_name(st_), st_, mmf_status_name(want_),     \
+                     want_);                                                \
+    } while (0)
+
+#define ASSERT_OK(expr) ASSERT_ST(expr, MMF_OK)
+
+/* An MMF_ESYS with the given errno (and, if func is not NULL, sysfunc). */
+#define ASSERT_ESYS(m, expr, err, func)                                     \
+    do {                                                                    \
+        ASSERT_ST(expr, MMF_ESYS);                                          \
+        h_check_syserr((m), (err), (func), #expr, __FILE__, __LINE__);      \
+    } while (0)
+
+#define ASSERT_EQ(a, b)                                                     \
+    do {                                                                    \
+        long long a_ = (long long)(a);                                      \
+        long long b_ = (long long)(b);                                      \
+        if (a_ != b_)                                                       \
+            fail_msg("%s == %s\n    left %lld (0x%llx), right %lld (0x%llx)", \
+                     #a, #b, a_, (unsigned long long)a_, b_,                \
+                     (unsigned long long)b_);                               \
+    } while (0)
+
+#define ASSERT_UEQ(a, b)                                                    \
+    do {                                                                    \
+        unsigned long long a_ = (unsigned long long)(a);                    \
+        unsigned long long b_ = (unsigned long long)(b);                    \
+        if (a_ != b_)                                                       \
+            fail_msg("%s == %s\n    left %llu (0x%llx), right %llu (0x%llx)", \
+                     #a, #b, a_, a_, b_, b_);                               \
+    } while (0)
+
+#define ASSERT_TRUE(c)                                                      \
+    do {                                                                    \
+        if (!(c))                                                           \
+            fail_msg("expected true: %s", #c);                              \
+    } while (0)
+
+#define ASSERT_STR_EQ(a, b)                                                 \
+    do {                                                                    \
+        const char *a_ = (a);                                               \
+        const char *b_ = (b);                                               \
+        if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)                \
+            fail_msg("%s == %s\n    left \"%s\", right \"%s\"", #a, #b,     \
+                     a_ ? a_ : "(null)", b_ ? b_ : "(null)");               \
+    } while (0)
+
+#define ASSERT_MEM_EQ(a, b, n)                                              \
+    do {                                                                    \
+        size_t at_ = h_mem_diff((a), (b), (n));                             \
+        if (at_ != (size_t)-1)                                              \
+            fail_msg("%s == %s (%zu bytes)\n    first difference at %zu: " \
+                     "0x%02x != 0x%02x",                                    \
+                     #a, #b, (size_t)(n), at_,                              \
+                     ((const unsigned char *)(a))[at_],                     \
+                     ((const unsigned char *)(b))[at_]);                    \
+    } while (0)
+
+/* Index of the first differing byte, or (size_t)-1. */
+size_t h_mem_diff(const void *a, const void *b, size_t n);
+
+/* Fails the test unless m's syserr is err and (func != NULL) sysfunc is
+ * func. */
+void h_check_syserr(const mmf_map *m, int err, const char *func,
+                    const char *expr, const char *file, int line);
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+int h_group_setup(void **state);
+int h_group_teardown(void **state);
+/* Per test: records the fd count; at the end removes the test's files and
+ * fails the test if an fd or a mapping of a temporary file leaked. */
+int h_setup(void **state);
+int h_teardown(void **state);
+
+#define H_TEST(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
+
+/* ---- temporary files ------------------------------------------------------
+ * Files live in a private directory that h_group_teardown() removes; the
+ * files of a test are unlinked by h_teardown(). */
+
+/* The temporary directory (created by h_group_setup). */
+const char *h_dir(void);
+
+/* Create a file holding len bytes of data (data NULL: the pattern below),
+ * open it O_RDWR and return the fd; the path goes to path (PATH_MAX bytes)
+ * when path is not NULL. Fails the test on error. The caller closes fd. */
+int h_make_file(const void *data, size_t len, char *path);
+
+/* The pattern byte at offset i: not periodic over a page, never 0. */
+unsigned char h_pattern(size_t i);
+void h_fill_pattern(unsigned char *buf, size_t len, size_t from);
+
+/* A file's size (-1 on error) and contents (up to cap bytes; returns the
+ * number read, or -1). */
+long long h_file_size(const char *path);
+long long h_read_file(const char *path, void *buf, size_t cap);
+/* Fails the test unless the file at path holds exactly want[0, len). */
+void h_assert_file_is(const char *path, const void *want, size_t len);
+
+/* ---- leak detection ----------------------------------------------------- */
+
+/* Number of open file descriptors (/proc/self/fd). */
+int h_count_fds(void);
+/* Fill fds[0..cap) with open descriptor numbers; returns the count. */
+int h_list_fds(int *fds, int cap);
+/* The one fd present in after[] but not in before[], or -1 if none or more
+ * than one. */
+int h_new_fd(const int *before, int nbefore, const int *after, int nafter);
+
+/* Number of lines of /proc/self/maps. */
+int h_count_maps(void);
+/* Number of mappings of files in the temporary directory. */
+int h_count_tmp_maps(void);
+/* 1 if any byte of [addr, addr + len) is mapped (per /proc/self/maps). */
+int h_range_mapped(const void *addr, size_t len);
+/* 1 if /proc/self/maps has a line containing needle. */
+int h_maps_contain(const char *needle);
+
+/* Bytes of address space (VmSize from /proc/self/status), or -1. */
+long long h_vm_size(void);
+
+/* ---- convenience ------------------------------------------------------- */
+
+/* Open a map and fail the test unless it returns MMF_OK. */
+void h_open_ok(mmf_map *m, int fd, size_t length, int flags, int prot,
+               mmf_access access, int64_t offset, int trackfd);
+/* Open an anonymous map of len bytes (flags: MAP_SHARED or MAP_PRIVATE). */
+void h_open_anon(mmf_map *m, size_t len, int flags);
+/* The mapping length (fails the test on error). */
+size_t h_len(const mmf_map *m);
+size_t h_tell(const mmf_map *m);
+/* A pointer to the mapped bytes (pins and unpins). Do not touch it after
+ * a resize or a close. */
+unsigned char *h_data(mmf_map *m);
+
+/* Path of the test binary (for re-executing itself), set by main(). */
+extern const char *h_argv0;
+
+/* Print through cmocka's output so that messages interleave correctly. */
+void h_note(const char *fmt, ...);
+
+#endif /* MMF_TEST_HELPERS_H */

@@ -1,0 +1,653 @@
+/*
+ * test_guard.c - the fault guard (RELIABILITY.md H-05, H-08, H-09, H-42,
+ * H-43): a file truncated under the map turns every access into
+ * MMF_EFAULT instead of a SIGBUS, repeatedly and in any thread; a fault
+ * outside the library (or a signal sent by a process) still takes the
+ * action of the handler that was there before.
+ *
+ * cmocka installs its own SIGSEGV/SIGBUS handlers around every test (and
+ * restores the old ones with signal(), without SA_SIGINFO), which would sit
+ * in front of the guard: every test starts with mmf_guard_install(NULL),
+ * which also tests re-installation.
+ *
+ * Scenarios that must kill a process run in a fresh copy of this program
+ * (fork + exec of argv[0] "--child MODE [PATH]"), where no cmocka handler
+ * is installed and no core file is written.
+ *
+ * Under ASan run with ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:
+ * allow_user_segv_handler=1.
+ */
+#include "helpers.h"
+
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+static void
+guard_in_front(void)
+{
+    int err = -1;
+    ASSERT_OK(mmf_guard_install(&err));
+    ASSERT_EQ(err, 0);
+}
+
+/* A 3-page file map (ACCESS_WRITE), cursor at 5; the path in path. */
+static int
+open_three_pages(mmf_map *m, char *path)
+{
+    int fd = h_make_file(NULL, 3 * PAGE, path);
+    h_open_ok(m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_WRITE, 0, 1);
+    ASSERT_OK(mmf_seek(m, 5, 0, NULL));
+    return fd;
+}
+
+/* Truncate the file at path to len through another descriptor. */
+static void
+truncate_path(const char *path, off_t len)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, len), 0);
+    close(fd);
+}
+
+/* st must be MMF_EFAULT with syserr err, sysfunc "fault", the fault in the
+ * map (and in [lo, hi) when hi > 0), and the cursor unchanged. */
+#define ASSERT_FAULT(m, expr, err, lo, hi)                                  \
+    do {                                                                    \
+        size_t pos_ = h_tell(m);                                            \
+        ASSERT_ST(expr, MMF_EFAULT);                                        \
+        check_fault((m), (err), (lo), (hi), #expr);                         \
+        ASSERT_UEQ(h_tell(m), pos_);                                        \
+    } while (0)
+
+static void
+check_fault(const mmf_map *m, int err, size_t lo, size_t hi,
+            const char *expr)
+{
+    size_t off = mmf_fault_offset(m);
+
+    if (mmf_syserr(m) != err)
+        fail_msg("%s: syserr %d, expected %d", expr, mmf_syserr(m), err);
+    if (mmf_sysfunc(m) == NULL || strcmp(mmf_sysfunc(m), "fault") != 0)
+        fail_msg("%s: sysfunc \"%s\", expected \"fault\"", expr,
+                 mmf_sysfunc(m) ? mmf_sysfunc(m) : "(null)");
+    if (off >= h_len(m))
+        fail_msg("%s: fault offset %zu outside the map (%zu bytes)", expr,
+                 off, h_len(m));
+    if (hi > 0 && (off < lo || off >= hi))
+        fail_msg("%s: fault offset %zu, expected in [%zu, %zu)", expr, off,
+                 lo, hi);
+}
+
+/* Every operation that touches the bytes of a map whose file is gone. */
+static void
+every_access_faults(mmf_map *m)
+{
+    unsigned char buf[64], b;
+    size_t n = 77;
+    ptrdiff_t idx = 77;
+
+    ASSERT_FAULT(m, mmf_read(m, buf, 10, &n), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_read_byte(m, &b), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_line_length(m, &n), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_readline(m, buf, sizeof buf, &n), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_get_byte(m, PAGE + 1, &b), EIO, PAGE, 2 * PAGE);
+    ASSERT_FAULT(m, mmf_get_byte(m, 3 * PAGE - 1, &b), EIO, 2 * PAGE,
+                 3 * PAGE);
+    ASSERT_FAULT(m, mmf_get_slice(m, 0, 1, sizeof buf, buf), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_get_slice(m, 2 * PAGE + 10, -3, 5, buf), EIO,
+                 2 * PAGE, 3 * PAGE);
+    ASSERT_FAULT(m, mmf_find(m, "x", 1, 0, SIZE_MAX, &idx), EIO, 0, 0);
+    ASSERT_FAULT(m, mmf_find(m, "needle!", 7, PAGE, SIZE_MAX, &idx), EIO,
+                 0, 0);
+    ASSERT_FAULT(m, mmf_rfind(m, "x", 1, 0, SIZE_MAX, &idx), EIO, 0, 0);
+    ASSERT_FAULT(m, mmf_rfind(m, "needle!", 7, 0, SIZE_MAX, &idx), EIO, 0,
+                 0);
+    ASSERT_FAULT(m, mmf_write(m, "abc", 3), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_write_byte(m, 'w'), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_set_byte(m, 2 * PAGE, 's'), EIO, 2 * PAGE,
+                 3 * PAGE);
+    ASSERT_FAULT(m, mmf_set_slice(m, PAGE, 2, 4, "abcd"), EIO, PAGE,
+                 2 * PAGE);
+    ASSERT_FAULT(m, mmf_move(m, 0, PAGE, 10), EIO, 0, 2 * PAGE);
+}
+
+static void
+truncated_file_every_access_is_efault(void **state)
+{
+    char path[PATH_MAX];
+    mmf_map m = {0};
+    uint64_t size = 1;
+    size_t len = 0;
+    int fd;
+
+    (void)state;
+    guard_in_front();
+    fd = open_three_pages(&m, path);
+    truncate_path(path, 0);
+    every_access_faults(&m);
+    /* what does not touch the bytes keeps working */
+    ASSERT_OK(mmf_len(&m, &len));
+    ASSERT_UEQ(len, 3 * PAGE);
+    ASSERT_OK(mmf_size(&m, &size));
+    ASSERT_UEQ(size, 0);
+    ASSERT_OK(mmf_seek(&m, 0, 2, NULL));
+    /* the file comes back: so do the bytes (zeros now) */
+    truncate_path(path, (off_t)(3 * PAGE));
+    {
+        unsigned char b = 1;
+        ASSERT_OK(mmf_get_byte(&m, 2 * PAGE, &b));
+        ASSERT_EQ(b, 0);
+    }
+    ASSERT_OK(mmf_close(&m));
+    close(fd);
+}
+
+static void
+truncated_file_repeated_faults(void **state)
+{
+    char path[PATH_MAX];
+    unsigned char buf[16], b;
+    mmf_map m = {0};
+    size_t n;
+    ptrdiff_t idx;
+    int fd, i;
+
+    (void)state;
+    guard_in_front();
+    fd = open_three_pages(&m, path);
+    truncate_path(path, 0);
+    for (i = 0; i < 1000; i++) {
+        mmf_status st;
+        switch (i % 5) {
+        case 0: st = mmf_read(&m, buf, sizeof buf, &n); break;
+        case 1: st = mmf_get_byte(&m, (size_t)i % (3 * PAGE), &b); break;
+        case 2: st = mmf_write_byte(&m, 'x'); break;
+        case 3: st = mmf_find(&m, "ab", 2, 0, SIZE_MAX, &idx); break;
+        default: st = mmf_move(&m, 1, 2, 100); break;
+        }
+        if (st != MMF_EFAULT)
+            fail_msg("fault %d (operation %d): %s", i, i % 5,
+                     mmf_status_name(st));
+        if (mmf_syserr(&m) != EIO)
+            fail_msg("fault %d: syserr %d", i, mmf_syserr(&m));
+    }
+    ASSERT_UEQ(h_tell(&m), 5);
+    ASSERT_OK(mmf_close(&m));
+    close(fd);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+struct thread_job {
+    mmf_map m;   /* opened by the main thread before the truncation */
+    int faults;  /* how many EFAULTs it saw */
+    int wrong;   /* other outcomes */
+    int syserr;
+    size_t offset_max;
+};
+
+static void *
+fault_thread(void *arg)
+{
+    struct thread_job *job = arg;
+    unsigned char buf[32];
+    size_t n;
+    int i;
+
+    for (i = 0; i < 200; i++) {
+        mmf_status st =
+            (i & 1) ? mmf_read(&job->m, buf, sizeof buf, &n)
+                    : mmf_set_byte(&job->m, (size_t)i * 13 % (3 * PAGE), 1);
+        if (st == MMF_EFAULT) {
+            job->faults++;
+            job->syserr = mmf_syserr(&job->m);
+            if (mmf_fault_offset(&job->m) > job->offset_max)
+                job->offset_max = mmf_fault_offset(&job->m);
+        } else {
+            job->wrong++;
+        }
+    }
+    return NULL;
+}
+
+static void
+fault_in_other_threads_is_efault(void **state)
+{
+    struct thread_job jobs[3];
+    pthread_t tid[3];
+    char path[PATH_MAX];
+    mmf_map m = {0};
+    unsigned char b;
+    int fd, i;
+
+    (void)state;
+    guard_in_front();
+    fd = open_three_pages(&m, path);
+    memset(jobs, 0, sizeof jobs);
+    for (i = 0; i < 3; i++)
+        h_open_ok(&jobs[i].m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
+                  0);
+    truncate_path(path, 0);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&tid[i], NULL, fault_thread,
+                                        &jobs[i]),
+                         0);
+    /* and the main thread faults at the same time */
+    for (i = 0; i < 200; i++)
+        ASSERT_ST(mmf_get_byte(&m, (size_t)i, &b), MMF_EFAULT);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(pthread_join(tid[i], NULL), 0);
+        if (jobs[i].wrong != 0 || jobs[i].faults != 200)
+            fail_msg("thread %d: %d faults, %d other outcomes", i,
+                     jobs[i].faults, jobs[i].wrong);
+        ASSERT_EQ(jobs[i].syserr, EIO);
+        ASSERT_TRUE(jobs[i].offset_max < 3 * PAGE);
+        ASSERT_OK(mmf_close(&jobs[i].m));
+    }
+    ASSERT_OK(mmf_close(&m));
+    close(fd);
+}
+
+/* ---- partial truncation, copy-on-write, SIGSEGV ------------------------- */
+
+static void
+partial_truncation_faults_only_past_the_last_page(void **state)
+{
+    char path[PATH_MAX];
+    unsigned char *buf = malloc(3 * PAGE), b = 9;
+    mmf_map m = {0};
+    size_t n = 1;
+    int fd;
+
+    (void)state;
+    guard_in_front();
+    fd = open_three_pages(&m, path);
+    truncate_path(path, (off_t)(PAGE + 10));
+    ASSERT_OK(mmf_get_byte(&m, PAGE + 5, &b)); /* still in the file */
+    ASSERT_EQ(b, h_pattern(PAGE + 5));
+    ASSERT_OK(mmf_get_byte(&m, PAGE + 100, &b)); /* same page: zero */
+    ASSERT_EQ(b, 0);
+    ASSERT_OK(mmf_get_byte(&m, 2 * PAGE - 1, &b));
+    ASSERT_EQ(b, 0);
+    ASSERT_FAULT(&m, mmf_get_byte(&m, 2 * PAGE, &b), EIO, 2 * PAGE,
+                 2 * PAGE + 1);
+    ASSERT_FAULT(&m, mmf_get_byte(&m, 3 * PAGE - 1, &b), EIO, 3 * PAGE - 1,
+                 3 * PAGE);
+    /* a copy that runs past the end faults in the missing page only */
+    ASSERT_OK(mmf_seek(&m, (int64_t)PAGE, 0, NULL));
+    ASSERT_FAULT(&m, mmf_read(&m, buf, 2 * PAGE, &n), EIO, 2 * PAGE,
+                 3 * PAGE);
+    ASSERT_OK(mmf_read(&m, buf, PAGE, &n)); /* up to the page end: fine */
+    ASSERT_UEQ(n, PAGE);
+    ASSERT_OK(mmf_close(&m));
+    close(fd);
+    free(buf);
+}
+
+static void
+copy_map_dirty_page_then_truncation_is_efault(void **state)
+{
+    char path[PATH_MAX];
+    mmf_map m = {0};
+    unsigned char b;
+    int fd;
+
+    (void)state;
+    guard_in_front();
+    fd = h_make_file(NULL, 2 * PAGE, path);
+    h_open_ok(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_COPY, 0, 1);
+    ASSERT_OK(mmf_set_byte(&m, 0, 'd')); /* a private copy of page 0 */
+    truncate_path(path, 0);
+    /* the private page is dropped with the file's pages (H-09) */
+    ASSERT_FAULT(&m, mmf_get_byte(&m, 0, &b), EIO, 0, PAGE);
+    ASSERT_FAULT(&m, mmf_get_byte(&m, PAGE, &b), EIO, PAGE, 2 * PAGE);
+    ASSERT_OK(mmf_close(&m));
+    close(fd);
+}
+
+/* SIGSEGV inside the map: a PROT_NONE page, set up behind the library's
+ * back through the pinned pointer. */
+static void
+prot_none_page_inside_map_is_efault(void **state)
+{
+    unsigned char *p, b;
+    mmf_map m = {0};
+    ptrdiff_t idx;
+    int i;
+
+    (void)state;
+    guard_in_front();
+    h_open_anon(&m, 2 * PAGE, MAP_PRIVATE);
+    ASSERT_OK(mmf_set_byte(&m, PAGE - 1, 'z'));
+    ASSERT_OK(mmf_pin(&m, &p, NULL));
+    ASSERT_EQ(mprotect(p + PAGE, PAGE, PROT_NONE), 0);
+    for (i = 0; i < 3; i++) { /* repeatedly: the mask is restored */
+        ASSERT_FAULT(&m, mmf_get_byte(&m, PAGE, &b), EFAULT, PAGE,
+                     2 * PAGE);
+        ASSERT_FAULT(&m, mmf_set_byte(&m, 2 * PAGE - 1, 1), EFAULT, PAGE,
+                     2 * PAGE);
+        ASSERT_FAULT(&m, mmf_find(&m, "zz", 2, 0, SIZE_MAX, &idx), EFAULT,
+                     PAGE, 2 * PAGE);
+        ASSERT_FAULT(&m, mmf_rfind(&m, "q", 1, 0, SIZE_MAX, &idx), EFAULT,
+                     PAGE, 2 * PAGE);
+    }
+    /* the first page is fine, and a search that stops before the guard
+     * page finds what is there */
+    ASSERT_OK(mmf_get_byte(&m, PAGE - 1, &b));
+    ASSERT_EQ(b, 'z');
+    ASSERT_OK(mmf_find(&m, "z", 1, 0, PAGE, &idx));
+    ASSERT_EQ(idx, (ptrdiff_t)(PAGE - 1));
+    ASSERT_EQ(mprotect(p + PAGE, PAGE, PROT_READ | PROT_WRITE), 0);
+    mmf_unpin(&m);
+    ASSERT_OK(mmf_close(&m));
+}
+
+/* ---- children: faults that are not the library's ------------------------ */
+
+/* Exit codes of the child scenarios (each check has its own). */
+enum {
+    CHILD_OK = 0,
+    CHILD_SETUP = 60,
+    CHILD_NO_EFAULT = 61,
+    CHILD_SURVIVED = 62,
+    CHILD_OWN_HANDLER = 42,
+    CHILD_USAGE = 63,
+};
+
+static void
+own_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)si;
+    (void)uc;
+    (void)sig;
+    _exit(CHILD_OWN_HANDLER);
+}
+
+static void
+install_own(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = own_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+/* A guarded fault: a truncated file map (path), read -> MMF_EFAULT. */
+static int
+child_guarded_fault(const char *path)
+{
+    mmf_map m = {0};
+    unsigned char b;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+
+    if (fd < 0 || mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW,
+                           MMF_ACCESS_DEFAULT, 0, 0) != MMF_OK)
+        return CHILD_SETUP;
+    if (ftruncate(fd, 0) != 0)
+        return CHILD_SETUP;
+    close(fd);
+    if (mmf_get_byte(&m, 10, &b) != MMF_EFAULT || mmf_syserr(&m) != EIO)
+        return CHILD_NO_EFAULT;
+    mmf_close(&m);
+    return CHILD_OK;
+}
+
+/* A real SIGSEGV outside any map: a write to a PROT_NONE page of our own
+ * (not address 0, which UBSan would report first). */
+static void
+real_segv(void)
+{
+    volatile int *p = mmap(NULL, PAGE, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *p = 1;
+}
+
+static int
+child_main(const char *mode, const char *path)
+{
+    struct rlimit nocore = {0, 0};
+    int rc;
+
+    PAGE = (size_t)sysconf(_SC_PAGESIZE);
+    setrlimit(RLIMIT_CORE, &nocore); /* no core files left behind */
+    alarm(20);                       /* a hang (chain cycle) dies */
+    if (strcmp(mode, "segv") == 0) {
+        /* the guard is installed and works; a fault elsewhere kills */
+        if ((rc = child_guarded_fault(path)) != CHILD_OK)
+            return rc;
+        real_segv();
+        return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "raise-bus") == 0 || strcmp(mode, "raise-segv") == 0) {
+        if ((rc = child_guarded_fault(path)) != CHILD_OK)
+            return rc;
+        raise(mode[6] == 'b' ? SIGBUS : SIGSEGV); /* user-sent */
+        return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "pinned-read") == 0) {
+        /* reads through mmf_pin() are not guarded: SIGBUS kills */
+        mmf_map m = {0};
+        unsigned char *p;
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0 || mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW,
+                               MMF_ACCESS_DEFAULT, 0, 0) != MMF_OK ||
+            mmf_pin(&m, &p, NULL) != MMF_OK || ftruncate(fd, 0) != 0)
+            return CHILD_SETUP;
+        mmf_guard_install(NULL);
+        {
+            volatile unsigned char c = p[PAGE];
+            (void)c;
+        }
+        return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "bad-dst") == 0) {
+        /* a bad destination buffer is the caller's bug, not a fault in
+         * the map: the guard must not swallow it */
+        mmf_map m = {0};
+        size_t n;
+        unsigned char *dst = mmap(NULL, PAGE, PROT_READ,
+                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (dst == MAP_FAILED ||
+            mmf_open(&m, MMF_ANONYMOUS, PAGE, MAP_PRIVATE, RW,
+                     MMF_ACCESS_DEFAULT, 0, 1) != MMF_OK)
+            return CHILD_SETUP;
+        mmf_read(&m, dst, 16, &n);
+        return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "chain-segv") == 0 || strcmp(mode, "chain-bus") == 0) {
+        /* a handler installed before the guard is called for faults that
+         * are not the library's */
+        int bus = strcmp(mode, "chain-bus") == 0;
+        install_own(bus ? SIGBUS : SIGSEGV);
+        mmf_guard_install(NULL);
+        if ((rc = child_guarded_fault(path)) != CHILD_OK)
+            return rc;
+        if (bus)
+            raise(SIGBUS);
+        else
+            real_segv();
+        return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "cut-out-then-reinstall") == 0) {
+        /* another component installs its handler after libmmf; putting
+         * the guard back in front keeps that handler as the previous */
+        if ((rc = child_guarded_fault(path)) != CHILD_OK) /* installs */
+            return rc;
+        install_own(SIGSEGV);
+        if (mmf_guard_install(NULL) != MMF_OK ||
+            mmf_guard_install(NULL) != MMF_OK) /* idempotent */
+            return CHILD_SETUP;
+        {
+            int fd = open(path, O_RDWR | O_CLOEXEC);
+            if (fd < 0 || ftruncate(fd, (off_t)(3 * PAGE)) != 0)
+                return CHILD_SETUP;
+            close(fd);
+        }
+        if ((rc = child_guarded_fault(path)) != CHILD_OK)
+            return rc;
+        real_segv();
+        return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "signal-idiom") == 0) {
+        /* the common save/restore idiom with signal() (cmocka uses it)
+         * re-installs the guard's handler without SA_SIGINFO; after
+         * mmf_guard_install() faults must still work and the handler that
+         * was there before libmmf must still be called */
+        void (*old)(int);
+        install_own(SIGSEGV);
+        mmf_guard_install(NULL);
+        old = signal(SIGSEGV, SIG_IGN);
+        signal(SIGSEGV, old);
+        mmf_guard_install(NULL);
+        if ((rc = child_guarded_fault(path)) != CHILD_OK)
+            return rc;
+        real_segv();
+        return CHILD_SURVIVED;
+    }
+    return CHILD_USAGE;
+}
+
+/* Run this program as "--child mode path"; returns the wait status. */
+static int
+run_child(const char *mode, const char *path)
+{
+    int status = 0;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl(h_argv0, h_argv0, "--child", mode, path, (char *)NULL);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+static void
+expect_signal(const char *mode, int sig)
+{
+    char path[PATH_MAX];
+    int fd = h_make_file(NULL, 3 * PAGE, path), status;
+
+    status = run_child(mode, path);
+    close(fd);
+    if (WIFSIGNALED(status)) {
+        if (WTERMSIG(status) == SIGALRM)
+            fail_msg("child \"%s\" hung", mode);
+        if (WTERMSIG(status) != sig)
+            fail_msg("child \"%s\" died of signal %d, expected %d", mode,
+                     WTERMSIG(status), sig);
+        return;
+    }
+    fail_msg("child \"%s\" exited with %d, expected death by signal %d "
+             "(60 setup, 61 no EFAULT, 62 survived, 42 wrong handler, "
+             "127 exec)",
+             mode, WEXITSTATUS(status), sig);
+}
+
+static void
+expect_exit(const char *mode, int code)
+{
+    char path[PATH_MAX];
+    int fd = h_make_file(NULL, 3 * PAGE, path), status;
+
+    status = run_child(mode, path);
+    close(fd);
+    if (WIFSIGNALED(status))
+        fail_msg("child \"%s\" died of signal %d, expected exit %d", mode,
+                 WTERMSIG(status), code);
+    if (WEXITSTATUS(status) != code)
+        fail_msg("child \"%s\" exited with %d, expected %d (60 setup, 61 "
+                 "no EFAULT, 62 survived, 127 exec)",
+                 mode, WEXITSTATUS(status), code);
+}
+
+static void
+real_segv_outside_the_library_still_kills(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_signal("segv", SIGSEGV);
+}
+
+static void
+bad_destination_buffer_is_not_swallowed(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_signal("bad-dst", SIGSEGV);
+}
+
+static void
+user_sent_sigbus_and_sigsegv_still_kill(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_signal("raise-bus", SIGBUS);
+    expect_signal("raise-segv", SIGSEGV);
+}
+
+static void
+pinned_view_read_after_truncation_is_not_guarded(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_signal("pinned-read", SIGBUS);
+}
+
+static void
+faults_chain_to_the_previous_handler(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_exit("chain-segv", CHILD_OWN_HANDLER);
+    expect_exit("chain-bus", CHILD_OWN_HANDLER);
+}
+
+static void
+reinstall_after_being_cut_out_keeps_the_other_handler(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_exit("cut-out-then-reinstall", CHILD_OWN_HANDLER);
+}
+
+static void
+reinstall_after_signal_save_restore_idiom(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_exit("signal-idiom", CHILD_OWN_HANDLER);
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        H_TEST(truncated_file_every_access_is_efault),
+        H_TEST(truncated_file_repeated_faults),
+        H_TEST(fault_in_other_threads_is_efault),
+        H_TEST(partial_truncation_faults_only_past_the_last_page),
+        H_TEST(copy_map_dirty_page_then_truncation_is_efault),
+        H_TEST(prot_none_page_inside_map_is_efault),
+        H_TEST(real_segv_outside_the_library_still_kills),
+        H_TEST(bad_destination_buffer_is_not_swallowed),
+        H_TEST(user_sent_sigbus_and_sigsegv_still_kill),
+        H_TEST(pinned_view_read_after_truncation_is_not_guarded),
+        H_TEST(faults_chain_to_the_previous_handler),
+        H_TEST(reinstall_after_being_cut_out_keeps_the_other_handler),
+        H_TEST(reinstall_after_signal_save_restore_idiom),
+    };
+
+    if (argc >= 3 && strcmp(argv[1], "--child") == 0)
+        return child_main(argv[2], argc >= 4 ? argv[3] : "");
+    h_argv0 = argv[0];
+    return cmocka_run_group_tests_name("guard", tests, h_group_setup,
+                                       h_group_teardown);
+}
