@@ -29,7 +29,7 @@ LIBS     := -lpthread
 
 CORE_SRC := $(wildcard src/*.c) \
             $(wildcard src/$(PLATFORM)/*.c)
-CORE_HDR := include/mmf.h src/internal.h $(wildcard src/$(PLATFORM)/*.h)
+CORE_HDR := include/mmf.h $(wildcard src/*.h) $(wildcard src/$(PLATFORM)/*.h)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
 

@@ -162,3 +162,5 @@ if sys.platform == "darwin":
     MAP_TRANSLATED_ALLOW_EXECUTE: Final[int]
     MAP_UNIX03: Final[int]
     MAP_TPRO: Final[int]
+
+def reinstall_fault_guard() -> None: ...

@@ -199,11 +199,14 @@ static const op_errors OP_INDEX = {.range = MSG_INDEX, .range_is_index = 1};
 static void
 set_oserror(int err, const char *msg)
 {
-    PyObject *args = Py_BuildValue("(is)", err, msg);
+    /* Build the instance first: OSError(err, msg) returns the subclass
+     * (PermissionError, ...), and raising the instance with its own type
+     * is what `except PermissionError` matches on 3.9 and 3.10 too. */
+    PyObject *exc = PyObject_CallFunction(PyExc_OSError, "is", err, msg);
 
-    if (args != NULL) {
-        PyErr_SetObject(PyExc_OSError, args);
-        Py_DECREF(args);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
     }
 }
 
@@ -2030,6 +2033,33 @@ mod_free(void *m)
     (void)mod_clear((PyObject *)m);
 }
 
+PyDoc_STRVAR(reinstall_fault_guard_doc,
+"reinstall_fault_guard($module, /)\n--\n\n"
+"Put mmf's SIGBUS/SIGSEGV fault guard back in front of other handlers.\n\n"
+"Call it after something installed its own handler for those signals\n"
+"(for example faulthandler.enable() after importing mmf). Idempotent.\n"
+"Handlers installed before are kept and still get every fault that is\n"
+"not mmf's own.");
+
+static PyObject *
+reinstall_fault_guard(PyObject *module, PyObject *unused)
+{
+    int err = 0;
+    (void)module;
+    (void)unused;
+    if (mmf_guard_install(&err) != MMF_OK) {
+        errno = err;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef mod_methods[] = {
+    {"reinstall_fault_guard", reinstall_fault_guard, METH_NOARGS,
+     reinstall_fault_guard_doc},
+    {NULL, NULL, 0, NULL}
+};
+
 static PyModuleDef_Slot mod_slots[] = {
     {Py_mod_exec, (void *)mod_exec},
 #if PY_VERSION_HEX >= 0x030c0000
@@ -2050,6 +2080,7 @@ static struct PyModuleDef mod_def = {
     .m_name = "mmf",
     .m_doc = mod_doc,
     .m_size = sizeof(module_state),
+    .m_methods = mod_methods,
     .m_slots = mod_slots,
     .m_traverse = mod_traverse,
     .m_clear = mod_clear,

@@ -40,18 +40,18 @@ static void
 op_gather(void *p)
 {
     struct stride_op *s = p;
-    const unsigned char *q = s->base;
-    for (size_t i = 0; i < s->count; i++, q += s->step)
-        s->buf[i] = *q;
+    /* Index arithmetic, not a walking pointer: one step past the last
+     * element may lie outside the address space (a huge step). */
+    for (size_t i = 0; i < s->count; i++)
+        s->buf[i] = s->base[(ptrdiff_t)i * s->step];
 }
 
 static void
 op_scatter(void *p)
 {
     struct stride_op *s = p;
-    unsigned char *q = s->base;
-    for (size_t i = 0; i < s->count; i++, q += s->step)
-        *q = s->buf[i];
+    for (size_t i = 0; i < s->count; i++)
+        s->base[(ptrdiff_t)i * s->step] = s->buf[i];
 }
 
 struct search_op {

@@ -175,6 +175,19 @@ py_pytest_asan() { # python (the extension and core built with ASan+UBSan)
         "$1" -m pytest tests/py -q -p no:cacheprovider -x
 }
 
+pip_install() { # python: pip install --no-build-isolation . into a folder
+    target=$B/pip
+    rm -rf "$target"
+    "$1" -m pip install -q --no-build-isolation --no-deps --target "$target" . \
+        || return 1
+    (cd "$B" && PYTHONPATH=pip "$1" -c 'import mmf, os
+assert mmf.__file__.startswith(os.path.abspath("pip")), mmf.__file__
+with mmf.mmap(-1, 8) as m:
+    m.write(b"pip ok\n")
+    m.seek(0)
+    print("  installed by pip:", m.readline())')
+}
+
 # ---- run ----------------------------------------------------------------------------
 if [ "$what" = all ] || [ "$what" = c ]; then
     step "libmmf, gcc -Werror" lib_gcc
@@ -192,6 +205,8 @@ if [ "$what" = all ] || [ "$what" = py ]; then
         step "conformance: CPython $v test_mmap ($py)" py_conformance "$py"
         step "pytest: CPython $v ($py)" py_pytest "$py"
     done
+    step "pip install --no-build-isolation . (/usr/bin/python3)" \
+        pip_install /usr/bin/python3
     step "pytest with ASan+UBSan extension (/usr/bin/python3)" \
         py_pytest_asan /usr/bin/python3
 fi

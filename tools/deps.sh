@@ -12,7 +12,8 @@ bench) pkgs="$base" ;;
 fuzz)  pkgs="$base clang libclang-rt-14-dev" ;;
 *)     pkgs="$base clang libclang-rt-14-dev libcmocka-dev valgrind \
        python3-pytest python3-hypothesis python3-exceptiongroup \
-       python3-tomli python3-setuptools libpython3.11-testsuite" ;;
+       python3-tomli python3-setuptools python3-pip python3-wheel \
+       libpython3.11-testsuite" ;;
 esac
 
 missing=
