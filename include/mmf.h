@@ -324,6 +324,15 @@ MMF_EXPORT mmf_status mmf_line_length(const mmf_map *m, size_t *len);
 MMF_EXPORT mmf_status mmf_readline(mmf_map *m, void *dst, size_t cap,
                                    size_t *nread);
 
+/* mmf_next_line() : The line iterator's step: the line at the cursor, as
+ * mmf_readline() would return it, given as its offset in the map (*off) and
+ * its length (*len), and the cursor moves past it. At or past the end: *len
+ * is 0, *off the cursor, and nothing moves. It copies nothing: read the line
+ * with mmf_get_slice(), or through the pointer of mmf_pin(). Calls
+ * mix with mmf_readline(), mmf_seek() and mmf_tell().
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT (cursor unchanged). */
+MMF_EXPORT mmf_status mmf_next_line(mmf_map *m, size_t *off, size_t *len);
+
 /* mmf_write() : Copy n bytes from src to the cursor and advance it by n.
  * All or nothing: if the cursor is past the end or fewer than n bytes
  * remain, nothing is written. src may point into the map itself.

@@ -62,6 +62,15 @@ typedef long long py_offset;
 /* Searches and copies at least this long release the GIL (with a pin). */
 #define LONG_JOB_BYTES ((size_t)1 << 20)
 
+/* A long job runs in chunks of about this many bytes, taking the GIL back
+ * between them to check for signals: at 1 GB/s (the slowest search shape)
+ * a chunk takes 16 ms, so Ctrl-C interrupts a scan of any length quickly. */
+#define CHUNK_BYTES ((size_t)16 << 20)
+
+/* Not a libmmf status: a Python exception is already set (a signal handler
+ * raised between two chunks). */
+#define ST_PYERR ((mmf_status)1)
+
 /* Length of the prefix that set_name() puts before the name. */
 #define NAME_PREFIX "cpython:mmap:"
 #define NAME_MAX_BYTES 79
@@ -74,7 +83,17 @@ typedef struct {
 
 typedef struct {
     PyTypeObject *mmap_type;
+    PyTypeObject *lines_type;
 } module_state;
+
+/* The iterator of mmap.lines(): it keeps the map alive and reads from the
+ * map's own cursor, so it mixes with readline(), seek() and tell(). */
+typedef struct {
+    PyObject_HEAD
+    mmap_object *map;
+} lines_object;
+
+static struct PyModuleDef mod_def;
 
 /* ---- messages -----------------------------------------------------------
  * Every message that must match CPython's word for word, in one place. */
@@ -315,7 +334,9 @@ set_error(const mmf_map *map, mmf_status st, const op_errors *op)
 static PyObject *
 error(mmap_object *self, mmf_status st, const op_errors *op)
 {
-    set_error(&self->map, st, op);
+    if (st != ST_PYERR) {
+        set_error(&self->map, st, op);
+    }
     return NULL;
 }
 
@@ -534,26 +555,91 @@ job_do(const mmf_map *map, job *j)
     return MMF_EINVAL;
 }
 
+/* The part of j that job_do() runs next, in c: at most CHUNK_BYTES of new
+ * positions (a search's chunk reaches nlen - 1 bytes further, so that no
+ * match straddles two chunks; the reverse search goes from the end). */
+static void
+job_chunk(const job *j, job *c)
+{
+    *c = *j;
+    switch (j->kind) {
+    case JOB_FIND:
+        if (j->end - j->start > CHUNK_BYTES + j->nlen) {
+            c->end = j->start + CHUNK_BYTES + j->nlen - 1;
+        }
+        return;
+    case JOB_RFIND:
+        if (j->end - j->start > CHUNK_BYTES + j->nlen) {
+            c->start = j->end - CHUNK_BYTES - j->nlen + 1;
+        }
+        return;
+    case JOB_COPY:
+        if (j->count > CHUNK_BYTES) {
+            c->count = CHUNK_BYTES;
+        }
+        return;
+    }
+}
+
+/* Take the chunk c off j; 1 when j is done (found, or nothing left). */
+static int
+job_advance(job *j, const job *c)
+{
+    switch (j->kind) {
+    case JOB_FIND:
+        j->found = c->found;
+        j->start = c->end - (c->end == j->end ? 0 : j->nlen - 1);
+        return c->found >= 0 || c->end == j->end;
+    case JOB_RFIND:
+        j->found = c->found;
+        j->end = c->start + (c->start == j->start ? 0 : j->nlen - 1);
+        return c->found >= 0 || c->start == j->start;
+    case JOB_COPY:
+        j->start += (size_t)((ptrdiff_t)c->count * j->step);
+        j->dst = (char *)j->dst + c->count;
+        j->count -= c->count;
+        return j->count == 0;
+    }
+    return 1;
+}
+
 /* run_job() : Run j over `work` bytes of the map. A long job pins the map
  * and releases the GIL: another thread may then use the map, but close()
  * and resize() fail with BufferError until the job is done, so the mapping
- * stays where it is. The job only reads (const map), and its buffers are
- * owned by the caller. */
+ * stays where it is. It runs in chunks, with the GIL taken back between
+ * them to run signal handlers: an exception they raise (KeyboardInterrupt)
+ * ends the job with ST_PYERR. The job only reads (const map), and its
+ * buffers are owned by the caller. */
 static mmf_status
 run_job(mmap_object *self, job *j, size_t work)
 {
     mmf_status st;
+    job c;
+    int done = 0;
 
-    if (work < LONG_JOB_BYTES) {
+    if (work < LONG_JOB_BYTES || (j->kind != JOB_COPY && j->nlen == 0)) {
         return job_do(&self->map, j);
     }
     st = mmf_pin(&self->map, NULL, NULL);
     if (st != MMF_OK) {
         return st;
     }
-    Py_BEGIN_ALLOW_THREADS
-    st = job_do(&self->map, j);
-    Py_END_ALLOW_THREADS
+    while (!done) {
+        job_chunk(j, &c);
+        Py_BEGIN_ALLOW_THREADS
+        st = job_do(&self->map, &c);
+        Py_END_ALLOW_THREADS
+        if (st != MMF_OK) {
+            break;
+        }
+        done = job_advance(j, &c);
+        if (!done && PyErr_CheckSignals() < 0) {
+            st = ST_PYERR;
+        }
+        if (st != MMF_OK) {
+            break;
+        }
+    }
     mmf_unpin(&self->map);
     return st;
 }
@@ -702,36 +788,54 @@ read_byte_impl(mmap_object *self)
     return PyLong_FromLong(b);
 }
 
-/* Read n bytes at the cursor into a new bytes object. A long read (not
- * for readline(), whose line was measured with the GIL held) copies with
- * the GIL released. */
+/* The line of len bytes at the cursor, measured under the same lock, as a
+ * new bytes object; the cursor moves past it. It copies with the GIL held:
+ * a line is short, and a long one is read in one go like the stdlib's. */
 static PyObject *
-read_bytes(mmap_object *self, size_t n, int by_line)
+read_line(mmap_object *self, size_t len)
 {
-    size_t nread = 0, pos = 0;
-    mmf_status st = MMF_OK;
-    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
-    job j = {.kind = JOB_COPY, .step = 1, .count = n};
+    size_t nread;
+    mmf_status st;
+    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len);
 
     if (res == NULL) {
         return NULL;
     }
-    if (by_line || n < LONG_JOB_BYTES) {
-        st = mmf_read(&self->map, PyBytes_AS_STRING(res), n, &nread);
+    st = mmf_read(&self->map, PyBytes_AS_STRING(res), len, &nread);
+    if (st != MMF_OK) {
+        Py_DECREF(res);
+        return error(self, st, &OP_PLAIN);
     }
-    else {
-        /* A long read copies with the GIL released, then moves the
-         * cursor: the pin keeps the length, so pos + n stays valid. */
-        st = mmf_tell(&self->map, &pos);
-        j.start = pos;
-        j.dst = PyBytes_AS_STRING(res);
-        if (st == MMF_OK) {
-            st = run_job(self, &j, n);
-        }
-        if (st == MMF_OK) {
-            nread = n;
-            st = mmf_seek(&self->map, (int64_t)(pos + n), 0, NULL);
-        }
+    return res;
+}
+
+/* Read n bytes at the cursor into a new bytes object; a long read copies
+ * with the GIL released. */
+static PyObject *
+read_bytes(mmap_object *self, size_t n)
+{
+    size_t nread = 0, pos = 0;
+    mmf_status st = MMF_OK;
+    PyObject *res;
+    job j = {.kind = JOB_COPY, .step = 1, .count = n};
+
+    if (n < LONG_JOB_BYTES) {
+        return read_line(self, n);
+    }
+    if ((res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n)) == NULL) {
+        return NULL;
+    }
+    /* The copy runs with the GIL released, then the cursor moves: the pin
+     * keeps the length, so pos + n stays valid. */
+    st = mmf_tell(&self->map, &pos);
+    j.start = pos;
+    j.dst = PyBytes_AS_STRING(res);
+    if (st == MMF_OK) {
+        st = run_job(self, &j, n);
+    }
+    if (st == MMF_OK) {
+        nread = n;
+        st = mmf_seek(&self->map, (int64_t)(pos + n), 0, NULL);
     }
     if (st != MMF_OK) {
         Py_DECREF(res);
@@ -752,7 +856,107 @@ readline_impl(mmap_object *self)
     if (st != MMF_OK) {
         return error(self, st, &OP_PLAIN);
     }
-    return read_bytes(self, len, 1);
+    return read_line(self, len);
+}
+
+/* The module state of a type derived from mmap (a subclass may come from
+ * anywhere, so walk the MRO to our own type). */
+static module_state *
+state_of(PyTypeObject *tp)
+{
+    PyObject *mro = tp->tp_mro;
+
+    for (Py_ssize_t i = 0; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        PyObject *mod;
+
+        if (!(base->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            continue;
+        }
+        mod = PyType_GetModule(base);
+        if (mod == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        if (PyModule_GetDef(mod) == &mod_def) {
+            return (module_state *)PyModule_GetState(mod);
+        }
+    }
+    PyErr_SetString(PyExc_TypeError, "mmf: not an mmf.mmap object");
+    return NULL;
+}
+
+static PyObject *
+lines_impl(mmap_object *self)
+{
+    module_state *state;
+    lines_object *it;
+
+    if (mmf_closed(&self->map)) {
+        return error(self, MMF_ECLOSED, &OP_PLAIN);
+    }
+    if ((state = state_of(Py_TYPE(self))) == NULL) {
+        return NULL;
+    }
+    it = PyObject_GC_New(lines_object, state->lines_type);
+    if (it == NULL) {
+        return NULL;
+    }
+    Py_INCREF(self);
+    it->map = self;
+    PyObject_GC_Track(it);
+    return (PyObject *)it;
+}
+
+/* One line, as readline() returns it; the end of the map ends the
+ * iteration (NULL without an exception), a closed map raises ValueError. */
+static PyObject *
+lines_next(PyObject *op)
+{
+    mmap_object *self = ((lines_object *)op)->map;
+    PyObject *res = NULL;
+    size_t len;
+    mmf_status st;
+
+    Py_BEGIN_CRITICAL_SECTION((PyObject *)self);
+    st = mmf_line_length(&self->map, &len);
+    if (st != MMF_OK) {
+        res = error(self, st, &OP_PLAIN);
+    }
+    else if (len != 0) {
+        res = read_line(self, len);
+    }
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *
+lines_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances",
+                 tp->tp_name);
+    return NULL;
+}
+
+static void
+lines_dealloc(PyObject *op)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+
+    PyObject_GC_UnTrack(op);
+    Py_CLEAR(((lines_object *)op)->map);
+    PyObject_GC_Del(op);
+    Py_DECREF(tp);
+}
+
+static int
+lines_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(((lines_object *)op)->map);
+    return 0;
 }
 
 static PyObject *
@@ -773,7 +977,7 @@ read_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
     if (n < 0 || (size_t)n > remaining) {
         n = (Py_ssize_t)remaining;
     }
-    return read_bytes(self, (size_t)n, 0);
+    return read_bytes(self, (size_t)n);
 }
 
 /* A find()/rfind() bound: negative counts from the end and stops at 0; a
@@ -1233,6 +1437,7 @@ exit_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 NOARGS_METHOD(close)
 NOARGS_METHOD(read_byte)
 NOARGS_METHOD(readline)
+NOARGS_METHOD(lines)
 NOARGS_METHOD(size)
 NOARGS_METHOD(tell)
 NOARGS_METHOD(enter)
@@ -1474,7 +1679,9 @@ get_slice(mmap_object *self, PyObject *key)
     j.step = (ptrdiff_t)step;
     j.count = (size_t)slicelen;
     j.dst = PyBytes_AS_STRING(res);
-    st = run_job(self, &j, j.count);
+    st = j.count < LONG_JOB_BYTES
+             ? mmf_get_slice(&self->map, j.start, j.step, j.count, j.dst)
+             : run_job(self, &j, j.count);
     if (st != MMF_OK) {
         Py_DECREF(res);
         return error(self, st, &OP_INDEX);
@@ -1491,11 +1698,25 @@ subscript_impl(mmap_object *self, PyObject *key)
     if (st != MMF_OK) {
         return error(self, st, &OP_PLAIN);
     }
-    if (PyIndex_Check(key)) {
+    /* An exact int runs no Python code: straight to the core, which
+     * checks the range (negative ones take the general path). */
+    if (PyLong_CheckExact(key)) {
+        Py_ssize_t i = PyLong_AsSsize_t(key);
+        unsigned char b;
+
+        if (i >= 0) {
+            st = mmf_get_byte(&self->map, (size_t)i, &b);
+            return st == MMF_OK ? PyLong_FromLong(b)
+                                : error(self, st, &OP_INDEX);
+        }
+        PyErr_Clear();
         return get_index(self, key);
     }
     if (PySlice_Check(key)) {
         return get_slice(self, key);
+    }
+    if (PyIndex_Check(key)) {
+        return get_index(self, key);
     }
     PyErr_SetString(PyExc_TypeError, MSG_GET_KEY);
     return NULL;
@@ -1672,6 +1893,12 @@ PyDoc_STRVAR(read_byte_doc, SIG("read_byte($self, /)")
 "Return the byte at the current position as an int, and advance by 1.");
 PyDoc_STRVAR(readline_doc, SIG("readline($self, /)")
 "Return the bytes up to and including the next newline (or to the end).");
+PyDoc_STRVAR(lines_doc, SIG("lines($self, /)")
+"Return an iterator over the lines from the current position.\n\n"
+"Each step returns what readline() would and moves the position past the\n"
+"line, so it mixes with readline(), seek() and tell(). The iteration ends\n"
+"at the end of the map (after a seek back, it yields again). Beyond the\n"
+"stdlib API: iterating over the map itself still yields single bytes.");
 PyDoc_STRVAR(read_doc, SIG("read($self, n=None, /)")
 "Return up to n bytes from the current position (all with None or n < 0).");
 PyDoc_STRVAR(find_doc, SIG("find($self, sub, start=None, end=None, /)")
@@ -1721,6 +1948,7 @@ static PyMethodDef mmap_methods[] = {
     {"read", FUNC_CAST(mmap_read), METH_FASTCALL, read_doc},
     {"read_byte", mmap_read_byte, METH_NOARGS, read_byte_doc},
     {"readline", mmap_readline, METH_NOARGS, readline_doc},
+    {"lines", mmap_lines, METH_NOARGS, lines_doc},
     {"resize", mmap_resize, METH_O, resize_doc},
     {"seek", FUNC_CAST(mmap_seek), METH_FASTCALL, seek_doc},
     {"seekable", mmap_seekable, METH_NOARGS, seekable_doc},
@@ -1785,6 +2013,23 @@ static PyType_Spec mmap_spec = {
     .flags = (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC
               | MMAP_TYPE_FLAGS_EXTRA),
     .slots = mmap_slots,
+};
+
+static PyType_Slot lines_slots[] = {
+    {Py_tp_new, (void *)lines_new},
+    {Py_tp_dealloc, (void *)lines_dealloc},
+    {Py_tp_traverse, (void *)lines_traverse},
+    {Py_tp_iter, (void *)PyObject_SelfIter},
+    {Py_tp_iternext, (void *)lines_next},
+    {Py_tp_doc, (void *)"Iterator over the lines of a map (see mmap.lines())."},
+    {0, NULL}
+};
+
+static PyType_Spec lines_spec = {
+    .name = "mmf.LineIterator",
+    .basicsize = sizeof(lines_object),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | MMAP_TYPE_FLAGS_EXTRA,
+    .slots = lines_slots,
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -2002,6 +2247,12 @@ mod_exec(PyObject *m)
         || PyModule_AddType(m, state->mmap_type) < 0) {
         return -1;
     }
+    state->lines_type =
+        (PyTypeObject *)PyType_FromModuleAndSpec(m, &lines_spec, NULL);
+    if (state->lines_type == NULL
+        || PyModule_AddType(m, state->lines_type) < 0) {
+        return -1;
+    }
     return add_constants(m);
 }
 
@@ -2012,6 +2263,7 @@ mod_traverse(PyObject *m, visitproc visit, void *arg)
 
     if (state != NULL) {
         Py_VISIT(state->mmap_type);
+        Py_VISIT(state->lines_type);
     }
     return 0;
 }
@@ -2023,6 +2275,7 @@ mod_clear(PyObject *m)
 
     if (state != NULL) {
         Py_CLEAR(state->mmap_type);
+        Py_CLEAR(state->lines_type);
     }
     return 0;
 }

@@ -48,6 +48,25 @@ mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
 typedef void (*mmf__access_fn)(void *ctx);
 mmf_status mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx);
 
+/* The fast guarded primitives, for the short accesses of per-call methods
+ * (an item, a small read or write, a line). Same contract as mmf__guarded()
+ * over a copy or a memchr, without its setjmp: on x86-64 Linux they are
+ * leaf routines in assembly, and the fault handler resumes a faulting one
+ * at its fixup, which returns the fault (no system call either way).
+ * Elsewhere they fall back to mmf__guarded().
+ * mmf__fast_copy(): memmove of n <= MMF__FAST_MAX bytes; for n > 64 the
+ * ranges must not overlap. dst or src lies in the map.
+ * mmf__fast_memchr(): the index of the first c in s[0, n) in *idx, or n;
+ * n <= MMF__FAST_MAX; s lies in the map. */
+#define MMF__FAST_MAX 256
+/* Install the guard once per process (every open calls it): the fast
+ * primitives rely on it being in place. */
+void mmf__guard_ready(void);
+mmf_status mmf__fast_copy(const mmf_map *m, void *dst, const void *src,
+                          size_t n);
+mmf_status mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
+                            size_t *idx);
+
 /* Zero [off, off + n) of the map, through the guard (src/io.c). */
 mmf_status mmf__zero(mmf_map *m, size_t off, size_t n);
 

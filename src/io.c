@@ -9,6 +9,7 @@
  * arithmetic (size - off < n, never off + n > size) before touching memory;
  * a failing call changes neither the cursor nor the bytes.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,11 +99,25 @@ mmf__zero(mmf_map *m, size_t off, size_t n)
     return n == 0 ? MMF_OK : mmf__guarded(m, op_zero, &c);
 }
 
+/* Two ranges of n bytes that share no byte (compared as integers: they may
+ * lie in different objects). */
+static int
+disjoint(const void *a, const void *b, size_t n)
+{
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return x < y ? y - x >= n : x - y >= n;
+}
+
 static mmf_status
 copy(const mmf_map *m, void *dst, const void *src, size_t n)
 {
     struct copy_op c = {dst, src, n};
-    return n == 0 ? MMF_OK : mmf__guarded(m, op_copy, &c);
+
+    if (dst == src) /* a move onto itself touches nothing */
+        return MMF_OK;
+    if (n <= MMF__FAST_MAX && (n <= 64 || disjoint(dst, src, n)))
+        return n == 0 ? MMF_OK : mmf__fast_copy(m, dst, src, n);
+    return mmf__guarded(m, op_copy, &c);
 }
 
 /* ---- state checks -------------------------------------------------------- */
@@ -155,23 +170,43 @@ mmf_read_byte(mmf_map *m, unsigned char *out)
     return MMF_OK;
 }
 
+/* The rest of a line longer than the fast scan: the guarded memchr. */
+static mmf_status
+long_line(const mmf_map *m, size_t from, size_t *len)
+{
+    size_t rem = m->size - from;
+    struct search_op op = {m->data + from, rem, (const unsigned char *)"\n",
+                           1, -1};
+    mmf_status s = mmf__guarded(m, op_memchr, &op);
+    if (s == MMF_OK)
+        *len = (op.found < 0 ? m->size : from + (size_t)op.found + 1) - m->pos;
+    return s;
+}
+
 mmf_status
 mmf_line_length(const mmf_map *m, size_t *len)
 {
     mmf_status s;
+    size_t rem, head, idx;
 
     *len = 0;
     if ((s = check_read(m)) != MMF_OK)
         return s;
-    size_t rem = remaining(m);
-    if (rem == 0)
+    if ((rem = remaining(m)) == 0)
         return MMF_OK;
-    struct search_op op = {m->data + m->pos, rem, (const unsigned char *)"\n",
-                           1, -1};
-    if ((s = mmf__guarded(m, op_memchr, &op)) != MMF_OK)
+    /* Most lines are short: the fast scan first. */
+    head = rem < MMF__FAST_MAX ? rem : MMF__FAST_MAX;
+    if ((s = mmf__fast_memchr(m, m->data + m->pos, '\n', head, &idx)) != MMF_OK)
         return s;
-    *len = op.found < 0 ? rem : (size_t)op.found + 1;
-    return MMF_OK;
+    if (idx < head) {
+        *len = idx + 1;
+        return MMF_OK;
+    }
+    if (head == rem) {
+        *len = rem;
+        return MMF_OK;
+    }
+    return long_line(m, m->pos + head, len);
 }
 
 mmf_status
@@ -184,6 +219,18 @@ mmf_readline(mmf_map *m, void *dst, size_t cap, size_t *nread)
     if ((s = mmf_line_length(m, &len)) != MMF_OK)
         return s;
     return mmf_read(m, dst, len < cap ? len : cap, nread);
+}
+
+mmf_status
+mmf_next_line(mmf_map *m, size_t *off, size_t *len)
+{
+    mmf_status s;
+
+    *off = m->pos;
+    if ((s = mmf_line_length(m, len)) != MMF_OK)
+        return s;
+    m->pos += *len;
+    return MMF_OK;
 }
 
 mmf_status

@@ -97,6 +97,7 @@ mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
         return MMF_EINVAL;
     if ((s = mmf_resolve_access(&flags, &prot, &access)) != MMF_OK)
         return s;
+    mmf__guard_ready();
     s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd);
     if (s != MMF_OK) {
         int err = m->syserr;

@@ -10,6 +10,11 @@
  * ours or the caller's buffer). Everything else is chained to the handler
  * that was installed before ours, or gets the default action.
  * See ../../shared RELIABILITY.md section 2 for the recipe and its pitfalls.
+ *
+ * The fast primitives (x86-64 Linux) need no arming at all: they are leaf
+ * routines in assembly between two labels, and a fault whose instruction
+ * lies between them is resumed at a fixup that returns 1 to the caller, the
+ * way an OS kernel's exception table recovers from a fault in a user copy.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,13 +22,16 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <assert.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "internal.h"
 
 struct guard {
     sigjmp_buf *env;
     uintptr_t lo, hi;
+    uintptr_t fx_lo, fx_hi; /* the map of the last fast primitive */
     volatile sig_atomic_t active;
     volatile sig_atomic_t chaining; /* inside a previous handler */
     int signo;
@@ -39,6 +47,168 @@ static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void handler(int sig, siginfo_t *si, void *uc);
+
+#if defined(__x86_64__) && defined(__linux__)
+/* int mmf__fx_copy(void *dst, const void *src, size_t n): memmove for
+ *   n <= 64 (every load before any store); rep movsb above (no overlap).
+ * int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx): first c
+ *   in s[0, n) into *idx, or n. Aligned 16-byte loads: a block holding a
+ *   byte of the range lies in that byte's page, so it never faults where a
+ *   byte-wise scan would not; matches past n are ignored.
+ * Both return 0; a fault inside either lands at mmf__fx_fixup: return 1.
+ * Leaf routines that never touch the stack, so the fixup's ret is theirs. */
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".globl mmf__fx_begin\n.hidden mmf__fx_begin\n"
+    ".globl mmf__fx_copy\n.hidden mmf__fx_copy\n"
+    ".type mmf__fx_copy,@function\n"
+    "mmf__fx_begin:\n"
+    "mmf__fx_copy:\n"
+    "    cmp $16, %rdx\n"
+    "    ja 8f\n"
+    "    cmp $8, %rdx\n"
+    "    jb 1f\n"
+    "    mov (%rsi), %rax\n"
+    "    mov -8(%rsi,%rdx), %rcx\n"
+    "    mov %rax, (%rdi)\n"
+    "    mov %rcx, -8(%rdi,%rdx)\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    "1:  cmp $4, %rdx\n"
+    "    jb 2f\n"
+    "    mov (%rsi), %eax\n"
+    "    mov -4(%rsi,%rdx), %ecx\n"
+    "    mov %eax, (%rdi)\n"
+    "    mov %ecx, -4(%rdi,%rdx)\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    "2:  cmp $2, %rdx\n"
+    "    jb 3f\n"
+    "    movzwl (%rsi), %eax\n"
+    "    movzwl -2(%rsi,%rdx), %ecx\n"
+    "    mov %ax, (%rdi)\n"
+    "    mov %cx, -2(%rdi,%rdx)\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    "3:  test %rdx, %rdx\n"
+    "    jz 4f\n"
+    "    movzbl (%rsi), %eax\n"
+    "    mov %al, (%rdi)\n"
+    "4:  xor %eax, %eax\n"
+    "    ret\n"
+    "8:  cmp $32, %rdx\n"
+    "    ja 9f\n"
+    "    movdqu (%rsi), %xmm0\n"
+    "    movdqu -16(%rsi,%rdx), %xmm1\n"
+    "    movdqu %xmm0, (%rdi)\n"
+    "    movdqu %xmm1, -16(%rdi,%rdx)\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    "9:  cmp $64, %rdx\n"
+    "    ja 5f\n"
+    "    movdqu (%rsi), %xmm0\n"
+    "    movdqu 16(%rsi), %xmm1\n"
+    "    movdqu -32(%rsi,%rdx), %xmm2\n"
+    "    movdqu -16(%rsi,%rdx), %xmm3\n"
+    "    movdqu %xmm0, (%rdi)\n"
+    "    movdqu %xmm1, 16(%rdi)\n"
+    "    movdqu %xmm2, -32(%rdi,%rdx)\n"
+    "    movdqu %xmm3, -16(%rdi,%rdx)\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    "5:  mov %rdx, %rcx\n"
+    "    rep movsb\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    ".size mmf__fx_copy, .-mmf__fx_copy\n"
+    ".p2align 4\n"
+    ".globl mmf__fx_memchr\n.hidden mmf__fx_memchr\n"
+    ".type mmf__fx_memchr,@function\n"
+    "mmf__fx_memchr:\n"
+    "    mov %rcx, %r11\n"
+    "    test %rdx, %rdx\n"
+    "    jz 3f\n"
+    "    movd %esi, %xmm1\n"
+    "    punpcklbw %xmm1, %xmm1\n"
+    "    punpcklwd %xmm1, %xmm1\n"
+    "    pshufd $0, %xmm1, %xmm1\n"
+    "    mov %rdi, %r8\n"
+    "    and $-16, %r8\n"
+    "    mov %edi, %ecx\n"
+    "    and $15, %ecx\n"
+    "    movdqa (%r8), %xmm0\n"
+    "    pcmpeqb %xmm1, %xmm0\n"
+    "    pmovmskb %xmm0, %eax\n"
+    "    shr %cl, %eax\n"
+    "    test %eax, %eax\n"
+    "    jz 1f\n"
+    "    bsf %eax, %eax\n"
+    "    jmp 2f\n"
+    "1:  mov $16, %eax\n"
+    "    sub %rcx, %rax\n"
+    "6:  cmp %rdx, %rax\n"
+    "    jae 3f\n"
+    "    movdqa (%rdi,%rax), %xmm0\n"
+    "    pcmpeqb %xmm1, %xmm0\n"
+    "    pmovmskb %xmm0, %r9d\n"
+    "    test %r9d, %r9d\n"
+    "    jnz 7f\n"
+    "    add $16, %rax\n"
+    "    jmp 6b\n"
+    "7:  bsf %r9d, %r9d\n"
+    "    add %r9, %rax\n"
+    "2:  cmp %rdx, %rax\n"
+    "    jae 3f\n"
+    "    mov %rax, (%r11)\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    "3:  mov %rdx, (%r11)\n"
+    "    xor %eax, %eax\n"
+    "    ret\n"
+    ".size mmf__fx_memchr, .-mmf__fx_memchr\n"
+    ".globl mmf__fx_fixup\n.hidden mmf__fx_fixup\n"
+    ".globl mmf__fx_end\n.hidden mmf__fx_end\n"
+    "mmf__fx_end:\n"
+    "mmf__fx_fixup:\n"
+    "    mov $1, %eax\n"
+    "    ret\n");
+
+extern const char mmf__fx_begin[], mmf__fx_end[], mmf__fx_fixup[];
+int mmf__fx_copy(void *dst, const void *src, size_t n);
+int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx);
+
+/* A fault inside a fast primitive: note it, and resume at the fixup. */
+static int
+fx_recover(int sig, const siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+
+    uintptr_t addr = (uintptr_t)si->si_addr;
+
+    /* As for the armed guard: a SIGSEGV is ours only inside the map (a bad
+     * buffer of the caller's must still crash). */
+    if (si->si_code <= 0 || pc < (uintptr_t)mmf__fx_begin
+        || pc >= (uintptr_t)mmf__fx_end
+        || (sig == SIGSEGV
+            && (addr < guard_tls.fx_lo || addr >= guard_tls.fx_hi)))
+        return 0;
+    guard_tls.signo = sig;
+    guard_tls.addr = addr;
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)mmf__fx_fixup;
+    return 1;
+}
+#define HAVE_FX 1
+#else
+static int
+fx_recover(int sig, const siginfo_t *si, void *ucv)
+{
+    (void)sig, (void)si, (void)ucv;
+    return 0;
+}
+#define HAVE_FX 0
+#endif
 
 static struct sigaction *
 prev_of(int sig)
@@ -109,6 +279,8 @@ handler(int sig, siginfo_t *si, void *uc)
     struct guard *g = &guard_tls;
     uintptr_t addr = (uintptr_t)si->si_addr;
 
+    if (fx_recover(sig, si, uc))
+        return;
     if (g->active && si->si_code > 0
         && (sig == SIGBUS || (addr >= g->lo && addr < g->hi))) {
         g->active = 0;
@@ -171,18 +343,19 @@ unblock_fault_signals(void)
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/* Record the fault g caught in m's error slots; MMF_EFAULT. The slots are
+ * written even through a const pointer: they are documented as set by any
+ * failing call. */
 static mmf_status
-landed(const mmf_map *m, const struct guard *g)
+fault_status(const mmf_map *m, const struct guard *g)
 {
-    /* The error slots of the object are written even through a const
-     * pointer: they are documented as set by any failing call. */
     mmf_map *w = (mmf_map *)m;
-    unblock_fault_signals();
+    uintptr_t lo = (uintptr_t)m->data, hi = lo + m->size;
+
     w->syserr = g->signo == SIGBUS ? EIO : EFAULT;
     w->sysfunc = "fault";
-    w->fault_offset = g->addr >= g->lo && g->addr < g->hi
-                          ? (size_t)(g->addr - g->lo)
-                          : (size_t)-1;
+    w->fault_offset = g->addr >= lo && g->addr < hi ? (size_t)(g->addr - lo)
+                                                    : (size_t)-1;
     return MMF_EFAULT;
 }
 
@@ -197,8 +370,10 @@ mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx)
         return MMF_OK;
     }
     pthread_once(&install_once, install_first);
-    if (sigsetjmp(env, 0) != 0)
-        return landed(m, g);
+    if (sigsetjmp(env, 0) != 0) {
+        unblock_fault_signals();
+        return fault_status(m, g);
+    }
     g->env = &env;
     g->lo = (uintptr_t)m->data;
     g->hi = (uintptr_t)m->data + m->size;
@@ -210,3 +385,81 @@ mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx)
     g->active = 0;
     return MMF_OK;
 }
+
+/* ---- the fast primitives ------------------------------------------------ */
+
+void
+mmf__guard_ready(void)
+{
+    pthread_once(&install_once, install_first);
+}
+
+#if HAVE_FX
+/* Two plain stores to this thread's record: the range in which a SIGSEGV
+ * at a fast primitive is ours. */
+static inline void
+fx_arm(const mmf_map *m)
+{
+    guard_tls.fx_lo = (uintptr_t)m->data;
+    guard_tls.fx_hi = (uintptr_t)m->data + m->size;
+}
+
+mmf_status
+mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
+{
+    assert(n <= MMF__FAST_MAX);
+    fx_arm(m);
+    return mmf__fx_copy(dst, src, n) == 0 ? MMF_OK
+                                          : fault_status(m, &guard_tls);
+}
+
+mmf_status
+mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
+                 size_t *idx)
+{
+    assert(n <= MMF__FAST_MAX);
+    fx_arm(m);
+    return mmf__fx_memchr(s, c, n, idx) == 0 ? MMF_OK
+                                             : fault_status(m, &guard_tls);
+}
+#else
+struct fast_op {
+    void *dst;
+    const void *src;
+    size_t n;
+    int c;
+    size_t idx;
+};
+
+static void
+op_fast_copy(void *p)
+{
+    struct fast_op *o = p;
+    memmove(o->dst, o->src, o->n);
+}
+
+static void
+op_fast_memchr(void *p)
+{
+    struct fast_op *o = p;
+    const unsigned char *q = memchr(o->src, o->c, o->n);
+    o->idx = q ? (size_t)(q - (const unsigned char *)o->src) : o->n;
+}
+
+mmf_status
+mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
+{
+    struct fast_op o = {dst, src, n, 0, 0};
+    return mmf__guarded(m, op_fast_copy, &o);
+}
+
+mmf_status
+mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
+                 size_t *idx)
+{
+    struct fast_op o = {NULL, s, n, c, n};
+    mmf_status st = mmf__guarded(m, op_fast_memchr, &o);
+    *idx = o.idx;
+    return st;
+}
+#endif

@@ -144,6 +144,52 @@ truncated_file_every_access_is_efault(void **state)
     close(fd);
 }
 
+/* The fast primitives (short copies and line scans) fault like the armed
+ * guard: for every size, a copy or scan that reaches into a page past the
+ * end of the file is MMF_EFAULT at an offset in that page, the cursor does
+ * not move, and the bytes before the end are still read. */
+static void
+short_accesses_across_the_end_of_file_fault(void **state)
+{
+    char path[PATH_MAX];
+    unsigned char buf[300];
+    mmf_map m = {0};
+    size_t n, len;
+    int fd;
+
+    (void)state;
+    guard_in_front();
+    fd = open_three_pages(&m, path);
+    ASSERT_OK(mmf_set_slice(&m, 0, 1, 1, "x"));
+    truncate_path(path, (off_t)PAGE); /* pages 2 and 3 are gone */
+    for (n = 1; n <= sizeof buf; n++) {
+        size_t at = PAGE - n / 2;
+        memset(buf, 'x', sizeof buf);
+        ASSERT_OK(mmf_seek(&m, (int64_t)at, 0, NULL));
+        if (n / 2 > 0) { /* ends in page 1: fine */
+            ASSERT_OK(mmf_get_slice(&m, at, 1, n / 2, buf));
+        }
+        if (n - n / 2 > 0) {
+            ASSERT_FAULT(&m, mmf_read(&m, buf, n, &len), EIO, PAGE,
+                         2 * PAGE);
+            ASSERT_FAULT(&m, mmf_write(&m, buf, n), EIO, PAGE, 2 * PAGE);
+            ASSERT_FAULT(&m, mmf_get_slice(&m, at, 1, n, buf), EIO, PAGE,
+                         2 * PAGE);
+        }
+    }
+    /* a line that runs into page 2 (no newline in page 1's tail) */
+    ASSERT_OK(mmf_set_slice(&m, PAGE - 8, 1, 8, "no-nl-->"));
+    ASSERT_OK(mmf_seek(&m, (int64_t)(PAGE - 8), 0, NULL));
+    ASSERT_FAULT(&m, mmf_line_length(&m, &len), EIO, PAGE, 2 * PAGE);
+    ASSERT_FAULT(&m, mmf_next_line(&m, &n, &len), EIO, PAGE, 2 * PAGE);
+    memset(buf, 'x', sizeof buf); /* and one longer than the fast scan */
+    ASSERT_OK(mmf_set_slice(&m, PAGE - sizeof buf, 1, sizeof buf, buf));
+    ASSERT_OK(mmf_seek(&m, (int64_t)(PAGE - sizeof buf), 0, NULL));
+    ASSERT_FAULT(&m, mmf_line_length(&m, &len), EIO, PAGE, 2 * PAGE);
+    ASSERT_OK(mmf_close(&m));
+    close(fd);
+}
+
 static void
 truncated_file_repeated_faults(void **state)
 {
@@ -632,6 +678,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         H_TEST(truncated_file_every_access_is_efault),
         H_TEST(truncated_file_repeated_faults),
+        H_TEST(short_accesses_across_the_end_of_file_fault),
         H_TEST(fault_in_other_threads_is_efault),
         H_TEST(partial_truncation_faults_only_past_the_last_page),
         H_TEST(copy_map_dirty_page_then_truncation_is_efault),

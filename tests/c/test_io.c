@@ -202,6 +202,119 @@ readline_cap_shorter_than_line_cuts_it(void **state)
     close(fd);
 }
 
+/* mmf_next_line() yields what readline would, as offsets, and mixes with
+ * the cursor calls. */
+static void
+next_line_walks_lines_and_mixes_with_readline(void **state)
+{
+    static const char text[] = "ab\ncd\n\nlast";
+    mmf_map m = {0};
+    size_t off = 99, len = 99, pos = 0;
+    char buf[16];
+    int fd;
+
+    (void)state;
+    fd = open_text(&m, text, sizeof text - 1, NULL);
+    ASSERT_OK(mmf_next_line(&m, &off, &len));
+    ASSERT_UEQ(off, 0);
+    ASSERT_UEQ(len, 3);
+    expect_line(&m, "cd\n"); /* readline takes the next one */
+    ASSERT_OK(mmf_next_line(&m, &off, &len));
+    ASSERT_UEQ(off, 6);
+    ASSERT_UEQ(len, 1);
+    ASSERT_OK(mmf_next_line(&m, &off, &len));
+    ASSERT_UEQ(off, 7);
+    ASSERT_UEQ(len, 4); /* no newline at the end */
+    ASSERT_OK(mmf_get_slice(&m, off, 1, len, buf));
+    ASSERT_MEM_EQ(buf, "last", 4);
+    ASSERT_OK(mmf_next_line(&m, &off, &len)); /* the end: nothing moves */
+    ASSERT_UEQ(off, 11);
+    ASSERT_UEQ(len, 0);
+    ASSERT_OK(mmf_tell(&m, &pos));
+    ASSERT_UEQ(pos, 11);
+    ASSERT_OK(mmf_seek(&m, 4, 0, NULL)); /* seek back: it yields again */
+    ASSERT_OK(mmf_next_line(&m, &off, &len));
+    ASSERT_UEQ(off, 4);
+    ASSERT_UEQ(len, 2);
+    ASSERT_OK(mmf_close(&m));
+    ASSERT_ST(mmf_next_line(&m, &off, &len), MMF_ECLOSED);
+    close(fd);
+}
+
+/* The line scan against memchr for every start alignment and line length
+ * around the fast scan's 16-byte blocks and its 256-byte limit. */
+static void
+line_length_every_alignment_and_length(void **state)
+{
+    enum { LEN = 700 };
+    static const size_t line_lens[] = {1, 2, 15, 16, 17, 31, 32, 33, 255,
+                                       256, 257, 300, 600};
+    unsigned char text[LEN];
+    mmf_map m = {0};
+
+    (void)state;
+    h_open_anon(&m, LEN, MAP_PRIVATE);
+    for (size_t k = 0; k < ARRAY_LEN(line_lens); k++) {
+        for (size_t start = 0; start < 40; start++) {
+            size_t want, got = 0, at = start + line_lens[k] - 1;
+            memset(text, 'x', LEN);
+            if (at < LEN)
+                text[at] = '\n';
+            text[LEN - 1] = (k & 1) ? 'y' : '\n';
+            ASSERT_OK(mmf_set_slice(&m, 0, 1, LEN, text));
+            ASSERT_OK(mmf_seek(&m, (int64_t)start, 0, NULL));
+            ASSERT_OK(mmf_line_length(&m, &got));
+            {
+                const unsigned char *nl = memchr(text + start, '\n',
+                                                 LEN - start);
+                want = nl ? (size_t)(nl - text) - start + 1 : LEN - start;
+            }
+            if (got != want)
+                fail_msg("start %zu line %zu: length %zu, expected %zu",
+                         start, line_lens[k], got, want);
+        }
+    }
+    ASSERT_OK(mmf_close(&m));
+}
+
+/* Copies in and out of the map for every size up to past the fast path's
+ * limit, at several alignments, and small moves that overlap either way. */
+static void
+copies_every_size_and_alignment(void **state)
+{
+    enum { LEN = 1024 };
+    unsigned char want[LEN], got[LEN + 8], src[LEN];
+    mmf_map m = {0};
+
+    (void)state;
+    open_pattern_anon(&m, LEN);
+    h_fill_pattern(want, LEN, 0);
+    h_fill_pattern(src, LEN, 77);
+    for (size_t n = 0; n <= 300; n++) {
+        for (size_t a = 0; a < 8; a++) {
+            memset(got, 0xEE, sizeof got);
+            ASSERT_OK(mmf_get_slice(&m, a * 37, 1, n, got + a));
+            if (memcmp(got + a, want + a * 37, n) != 0 || got[a + n] != 0xEE)
+                fail_msg("get_slice of %zu bytes at %zu", n, a * 37);
+            ASSERT_OK(mmf_set_slice(&m, 500 + a, 1, n, src + a));
+            memcpy(want + 500 + a, src + a, n);
+            ASSERT_OK(mmf_get_slice(&m, 0, 1, LEN, got));
+            ASSERT_MEM_EQ(got, want, LEN);
+        }
+    }
+    for (size_t n = 1; n <= 70; n++) {
+        for (size_t d = 0; d < 5; d++) {
+            ASSERT_OK(mmf_move(&m, 100 + d, 100, n));
+            memmove(want + 100 + d, want + 100, n);
+            ASSERT_OK(mmf_move(&m, 300, 300 + d, n));
+            memmove(want + 300, want + 300 + d, n);
+        }
+    }
+    ASSERT_OK(mmf_get_slice(&m, 0, 1, LEN, got));
+    ASSERT_MEM_EQ(got, want, LEN);
+    ASSERT_OK(mmf_close(&m));
+}
+
 static void
 readline_over_a_long_line(void **state)
 {
@@ -1171,6 +1284,9 @@ main(int argc, char **argv)
         H_TEST(readline_without_trailing_newline),
         H_TEST(readline_cap_shorter_than_line_cuts_it),
         H_TEST(readline_over_a_long_line),
+        H_TEST(next_line_walks_lines_and_mixes_with_readline),
+        H_TEST(line_length_every_alignment_and_length),
+        H_TEST(copies_every_size_and_alignment),
         H_TEST(write_is_all_or_nothing),
         H_TEST(write_past_end_after_shrink_is_erange),
         H_TEST(write_on_access_read_is_ereadonly),
