@@ -47,10 +47,70 @@ op_gather(void *p)
         s->buf[i] = s->base[(ptrdiff_t)i * s->step];
 }
 
+/* A write into the map must fail before it changes anything: a page that
+ * cannot be had (a full tmpfs, a hole past the end of the file, the end of
+ * a device) faults on its first store, so a write that spans pages first
+ * stores into each of them one of the bytes it will overwrite anyway, with
+ * the value it has (a read and a write, volatile: no atomic no-op, which
+ * compilers may turn into a plain load). One byte every TOUCH_STEP, the
+ * smallest page size there is, reaches every page. */
+#define TOUCH_STEP ((uintptr_t)4096)
+
+static void
+touch(unsigned char *p)
+{
+    volatile unsigned char *q = p;
+    *q = *q;
+}
+
+static int
+one_page(const unsigned char *p, size_t n)
+{
+    return ((uintptr_t)p ^ ((uintptr_t)p + n - 1)) < TOUCH_STEP;
+}
+
+static void
+touch_range(unsigned char *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p, end = a + n;
+    touch(p);
+    for (a = (a | (TOUCH_STEP - 1)) + 1; a < end; a += TOUCH_STEP)
+        touch(p + (a - (uintptr_t)p));
+}
+
+/* A read of a byte in every page of [p, p + n): a source in the map that is
+ * gone faults here, before the copy wrote anything. */
+static void
+probe_range(const unsigned char *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p, end = a + n;
+    const volatile unsigned char *q = p;
+    (void)*q;
+    for (a = (a | (TOUCH_STEP - 1)) + 1; a < end; a += TOUCH_STEP)
+        (void)q[a - (uintptr_t)p];
+}
+
+static void
+op_copy_in(void *p)
+{
+    struct copy_op *c = p;
+    probe_range(c->src, c->n);
+    touch_range(c->dst, c->n);
+    memmove(c->dst, c->src, c->n);
+}
+
 static void
 op_scatter(void *p)
 {
     struct stride_op *s = p;
+    uintptr_t last = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        unsigned char *q = s->base + (ptrdiff_t)i * s->step;
+        if (i == 0 || ((uintptr_t)q ^ last) >= TOUCH_STEP) {
+            touch(q);
+            last = (uintptr_t)q;
+        }
+    }
     for (size_t i = 0; i < s->count; i++)
         s->base[(ptrdiff_t)i * s->step] = s->buf[i];
 }
@@ -118,6 +178,20 @@ copy(const mmf_map *m, void *dst, const void *src, size_t n)
     if (n <= MMF__FAST_MAX && (n <= 64 || disjoint(dst, src, n)))
         return n == 0 ? MMF_OK : mmf__fast_copy(m, dst, src, n);
     return mmf__guarded(m, op_copy, &c);
+}
+
+/* copy() into the map: all or nothing when a page of the destination or of
+ * the source is unavailable (see touch()). */
+static mmf_status
+copy_in(const mmf_map *m, void *dst, const void *src, size_t n)
+{
+    struct copy_op c = {dst, src, n};
+
+    if (n == 0 || dst == src)
+        return MMF_OK;
+    if (one_page(dst, n) && one_page(src, n))
+        return copy(m, dst, src, n);
+    return mmf__guarded(m, op_copy_in, &c);
 }
 
 /* ---- state checks -------------------------------------------------------- */
@@ -241,7 +315,7 @@ mmf_write(mmf_map *m, const void *src, size_t n)
         return s;
     if (m->pos > m->size || m->size - m->pos < n)
         return MMF_ERANGE;
-    if ((s = copy(m, m->data + m->pos, src, n)) != MMF_OK)
+    if ((s = copy_in(m, m->data + m->pos, src, n)) != MMF_OK)
         return s;
     m->pos += n;
     return MMF_OK;
@@ -337,7 +411,7 @@ mmf_set_slice(mmf_map *m, size_t start, ptrdiff_t step, size_t count,
     if (count == 0)
         return MMF_OK;
     if (step == 1)
-        return copy(m, m->data + start, src, count);
+        return copy_in(m, m->data + start, src, count);
     unsigned char *tmp = NULL;
     if (overlaps_map(m, src, count)) {
         /* A strided write from the map into itself: read it all first. */
@@ -366,7 +440,7 @@ mmf_move(mmf_map *m, size_t dest, size_t src, size_t count)
     if (dest > m->size || src > m->size || m->size - dest < count
         || m->size - src < count)
         return MMF_ERANGE;
-    return copy(m, m->data + dest, m->data + src, count);
+    return copy_in(m, m->data + dest, m->data + src, count);
 }
 
 /* ---- search ---------------------------------------------------------------- */

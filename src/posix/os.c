@@ -70,13 +70,25 @@ mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
 }
 
 /* Check the file size against the request, as Python does, and fill in
- * *length when it is 0. Only regular files are checked. */
+ * *length when it is 0. Regular files and block devices are checked. */
 static mmf_status
-check_file_size(const struct stat *st, size_t *length, int64_t offset)
+check_file_size(int fd, const struct stat *st, size_t *length,
+                int64_t offset)
 {
-    if (!S_ISREG(st->st_mode))
-        return MMF_OK;
     int64_t fsize = st->st_size;
+
+    /* A block device has no st_size: ask the device (gh-119817). When it
+     * cannot say, the length is not checked, as for other special files. */
+    if (S_ISBLK(st->st_mode)) {
+        uint64_t bsize;
+        int rc;
+        RETRY(rc, mmf__sys.blkdev_size(fd, &bsize));
+        if (rc != 0 || bsize > (uint64_t)INT64_MAX)
+            return MMF_OK;
+        fsize = (int64_t)bsize;
+    }
+    else if (!S_ISREG(st->st_mode))
+        return MMF_OK;
     if (*length == 0) {
         if (fsize == 0)
             return MMF_EEMPTY;
@@ -149,7 +161,8 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     if (fd != MMF_ANONYMOUS) {
         RETRY(rc, mmf__sys.fstat(fd, &st));
         have_st = rc == 0;
-        if (have_st && (s = check_file_size(&st, &length, offset)) != MMF_OK)
+        if (have_st
+            && (s = check_file_size(fd, &st, &length, offset)) != MMF_OK)
             return s;
     }
     if (fd == MMF_ANONYMOUS)
@@ -180,6 +193,35 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     return MMF_OK;
 }
 
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#define MAP_HUGE_MASK 0x3f
+#endif
+
+/* munmap(). A MAP_HUGETLB map was rounded up to whole huge pages, and only
+ * a length in whole huge pages unmaps it: the size its flags name
+ * (MAP_HUGE_1GB...) or, by default, the first of 2 MiB and 1 GiB that the
+ * kernel accepts. A length rounded to too small a page is refused unless it
+ * is also a whole number of the right one, so no neighbour is unmapped. */
+static void
+unmap(const mmf_map *m, void *data, size_t size)
+{
+    static const unsigned shifts[] = {21, 30};
+    unsigned named = ((unsigned)m->flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+
+    if (mmf__sys.munmap(data, size) == 0 || !(m->flags & MAP_HUGETLB)
+        || errno != EINVAL)
+        return;
+    for (size_t i = 0; i < sizeof shifts / sizeof shifts[0]; i++) {
+        size_t hp = (size_t)1 << (named ? named : shifts[i]);
+        if (size <= SIZE_MAX - (hp - 1)
+            && mmf__sys.munmap(data, (size + hp - 1) & ~(hp - 1)) == 0)
+            return;
+        if (named)
+            return;
+    }
+}
+
 void
 mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
 {
@@ -187,7 +229,7 @@ mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
     int rc;
 
     if (data != NULL)
-        mmf__sys.munmap(data, size);
+        unmap(m, data, size);
     if (fd < 0)
         return;
     /* Close it unless it is now provably another file (or no file): when
@@ -220,9 +262,15 @@ mmf__os_file_size(mmf_map *m, uint64_t *out)
 {
     struct stat st;
     mmf_status s = check_private_fd(m, &st);
-    if (s == MMF_OK)
-        *out = (uint64_t)st.st_size;
-    return s;
+    uint64_t bsize;
+    int rc = -1;
+
+    if (s != MMF_OK)
+        return s;
+    if (S_ISBLK(st.st_mode)) /* the device's size, as at open */
+        RETRY(rc, mmf__sys.blkdev_size(m->fd, &bsize));
+    *out = rc == 0 ? bsize : (uint64_t)st.st_size;
+    return MMF_OK;
 }
 
 /* Linux cannot grow a shared anonymous mapping: the new pages SIGBUS on

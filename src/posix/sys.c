@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "sys.h"
 
@@ -37,13 +39,20 @@ sys_set_vma_name(void *addr, size_t len, const char *name)
                  (unsigned long)len, (unsigned long)name);
 }
 
+static int
+sys_blkdev_size(int fd, uint64_t *size)
+{
+    return ioctl(fd, BLKGETSIZE64, size);
+}
+
 #define MMF_SYS_DEFAULT                                                      \
     {                                                                        \
         .mmap = mmap, .munmap = munmap, .mremap = sys_mremap,                \
         .ftruncate = ftruncate, .fstat = fstat, .msync = msync,              \
         .madvise = madvise, .dupfd = sys_dupfd, .close = close,              \
-        .set_vma_name = sys_set_vma_name, .thread_sigmask = pthread_sigmask,        \
-        .sigtimedwait = sigtimedwait,                                        \
+        .set_vma_name = sys_set_vma_name,                                    \
+        .thread_sigmask = pthread_sigmask,                                   \
+        .sigtimedwait = sigtimedwait, .blkdev_size = sys_blkdev_size,        \
     }
 
 const struct mmf__sys mmf__sys_default = MMF_SYS_DEFAULT;

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -35,6 +36,8 @@ struct mmf__sys {
     int (*thread_sigmask)(int how, const sigset_t *set, sigset_t *old);
     int (*sigtimedwait)(const sigset_t *set, siginfo_t *info,
                         const struct timespec *timeout);
+    /* ioctl(fd, BLKGETSIZE64, size): the size of a block device. */
+    int (*blkdev_size)(int fd, uint64_t *size);
 };
 
 extern struct mmf__sys mmf__sys;

@@ -172,7 +172,16 @@ short_accesses_across_the_end_of_file_fault(void **state)
         if (n - n / 2 > 0) {
             ASSERT_FAULT(&m, mmf_read(&m, buf, n, &len), EIO, PAGE,
                          2 * PAGE);
+            unsigned char before[sizeof buf], after[sizeof buf];
+            memset(before, 'x', sizeof before);
+            ASSERT_OK(mmf_get_slice(&m, at, 1, n / 2, before));
+            buf[0] = (unsigned char)(before[0] ^ 0xFF);
             ASSERT_FAULT(&m, mmf_write(&m, buf, n), EIO, PAGE, 2 * PAGE);
+            ASSERT_FAULT(&m, mmf_set_slice(&m, at, 1, n, buf), EIO, PAGE,
+                         2 * PAGE);
+            /* all or nothing: page 1's part is untouched */
+            ASSERT_OK(mmf_get_slice(&m, at, 1, n / 2, after));
+            ASSERT_MEM_EQ(after, before, n / 2);
             ASSERT_FAULT(&m, mmf_get_slice(&m, at, 1, n, buf), EIO, PAGE,
                          2 * PAGE);
         }

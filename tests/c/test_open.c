@@ -4,6 +4,8 @@
  */
 #include "helpers.h"
 
+#include "posix/sys.h"
+
 #include <sys/socket.h>
 
 /* ---- basics ------------------------------------------------------------- */
@@ -1140,6 +1142,71 @@ failing_opens_do_not_leak(void **state)
     close(fd);
 }
 
+/* ---- block devices (gh-119817, H-13) ---------------------------------------
+ * A block device has no st_size: its size comes from the device. Faked
+ * here through the system call table (a regular file that fstat reports as
+ * a block device of 2 pages); tests/py/test_hostile_sys.py maps a real loop
+ * device when run as root. */
+
+static int fake_blk_rc;
+
+static int
+fake_blk_fstat(int fd, struct stat *st)
+{
+    int rc = mmf__sys_default.fstat(fd, st);
+    if (rc == 0) {
+        st->st_mode = (st->st_mode & ~(mode_t)S_IFMT) | S_IFBLK;
+        st->st_size = 0;
+    }
+    return rc;
+}
+
+static int
+fake_blk_size(int fd, uint64_t *size)
+{
+    (void)fd;
+    if (fake_blk_rc != 0) {
+        errno = ENOTTY;
+        return -1;
+    }
+    *size = 2 * PAGE;
+    return 0;
+}
+
+static void
+block_device_size_comes_from_the_device(void **state)
+{
+    mmf_map m = {0};
+    uint64_t size = 0;
+    int fd = h_make_file(NULL, 4 * PAGE, NULL);
+
+    (void)state;
+    mmf__sys.fstat = fake_blk_fstat;
+    mmf__sys.blkdev_size = fake_blk_size;
+    fake_blk_rc = 0;
+    /* length 0: the whole device */
+    ASSERT_OK(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1));
+    ASSERT_UEQ(h_len(&m), 2 * PAGE);
+    ASSERT_OK(mmf_size(&m, &size));
+    ASSERT_UEQ(size, 2 * PAGE);
+    ASSERT_OK(mmf_close(&m));
+    /* past the end of the device, or from its end */
+    ASSERT_ST(mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                       0, 1), MMF_ELENGTH);
+    ASSERT_ST(mmf_open(&m, fd, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                       (int64_t)PAGE, 1), MMF_ELENGTH);
+    ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                       (int64_t)(2 * PAGE), 1), MMF_EOFFSET);
+    ASSERT_TRUE(mmf_closed(&m));
+    /* a device that cannot tell its size: not checked, as before */
+    fake_blk_rc = 1;
+    ASSERT_OK(mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                       0, 1));
+    ASSERT_OK(mmf_close(&m));
+    mmf__sys = mmf__sys_default;
+    close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1149,6 +1216,7 @@ main(int argc, char **argv)
         H_TEST(open_whole_file_with_length_zero),
         H_TEST(open_file_with_partial_length),
         H_TEST(open_file_with_offset),
+        H_TEST(block_device_size_comes_from_the_device),
         H_TEST(open_unaligned_offset_is_esys_einval),
         H_TEST(open_negative_offset_is_einval_first),
         H_TEST(open_access_with_flags_or_prot_is_eaccessflags),
