@@ -7,6 +7,7 @@
 #    mmf is an error here. Its data is cached in BUILD/bench-data.
 # 2. If bench/bench_search.c exists: build it against src/search.c and run it
 #    (the C search kernels alone). A build failure is reported and skipped.
+# 3. bench/bench_guard.c: the fault guard's cost per call.
 #
 # QUICK non-empty and not 0: reduced sizes and repeats (under a minute for
 # step 1; bench_search on 64 MiB instead of 1024). Exit status: that of
@@ -53,5 +54,17 @@ if [ -f bench/bench_search.c ]; then
         "$build/bench_search" "$mib" || echo "bench: bench_search failed" >&2
     else
         echo "bench: cannot build bench/bench_search.c; skipped" >&2
+    fi
+fi
+
+if [ -f bench/bench_guard.c ]; then
+    echo "=== bench_guard (the fault guard's cost per call)"
+    mkdir -p "$build"
+    # shellcheck disable=SC2046
+    if cc -O2 -Iinclude -Isrc bench/bench_guard.c $(ls src/*.c src/posix/*.c) \
+        -lpthread -o "$build/bench_guard"; then
+        "$build/bench_guard" || echo "bench: bench_guard failed" >&2
+    else
+        echo "bench: cannot build bench/bench_guard.c; skipped" >&2
     fi
 fi

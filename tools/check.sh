@@ -71,6 +71,31 @@ run_c_tests() { # dir [wrapper...]
     return $rc
 }
 
+# ThreadSanitizer (H-31, C half): the thread contract and concurrent faults.
+ctest_tsan() {
+    mkdir -p $B/ctest-tsan || return 1
+    rc=0
+    for n in test_threads test_guard; do
+        # shellcheck disable=SC2086
+        clang -fsanitize=thread -Iinclude -Isrc -g -O1 $warn tests/c/$n.c \
+            tests/c/helpers.c $core_src -lcmocka -lpthread \
+            -o $B/ctest-tsan/$n || return 1
+        echo "  -- $n"
+        TSAN_OPTIONS=handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:halt_on_error=1 \
+            $B/ctest-tsan/$n || rc=1
+    done
+    return $rc
+}
+
+# Poison mode (H-45): library and test built with -DMMF_POISON.
+ctest_poison() {
+    mkdir -p $B/ctest-poison || return 1
+    # shellcheck disable=SC2086
+    gcc -DMMF_POISON -Iinclude -Isrc -g -O1 $warn tests/c/debug_poison.c \
+        tests/c/helpers.c $core_src -lcmocka -lpthread \
+        -o $B/ctest-poison/debug_poison && $B/ctest-poison/debug_poison
+}
+
 lib_gcc() { make -s lib STRICT=1 BUILD=$B/gcc CC=gcc >/dev/null; }
 lib_clang() { make -s lib STRICT=1 BUILD=$B/clang CC=clang >/dev/null; }
 ctest_gcc() { build_c_tests $B/ctest-gcc gcc && run_c_tests $B/ctest-gcc; }
@@ -195,6 +220,8 @@ if [ "$what" = all ] || [ "$what" = c ]; then
     step "C tests (gcc)" ctest_gcc
     step "C tests (clang ASan+UBSan)" ctest_asan
     step "C tests (valgrind)" ctest_valgrind
+    step "C tests under TSan (threads, guard)" ctest_tsan
+    step "C poison mode, a stale pointer after close (H-45)" ctest_poison
     step "C examples vs the stdlib" examples_match_stdlib
     step "make install + pkg-config" install_pkgconfig
     step "fuzz corpus replay (ASan+UBSan)" fuzz_replay

@@ -209,6 +209,17 @@ unmap(const mmf_map *m, void *data, size_t size)
     static const unsigned shifts[] = {21, 30};
     unsigned named = ((unsigned)m->flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
 
+#ifdef MMF_POISON
+    /* Poison mode, for debug builds (H-45): the addresses of a closed map
+     * are never handed out again. An inaccessible reservation replaces the
+     * map, so a stale pointer faults (SIGSEGV) instead of reading what is
+     * mapped there next, another file's bytes maybe. Costs the address
+     * space (not the memory) of every map closed. */
+    if (mmf__sys.mmap(data, size, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                      -1, 0) != MAP_FAILED)
+        return;
+#endif
     if (mmf__sys.munmap(data, size) == 0 || !(m->flags & MAP_HUGETLB)
         || errno != EINVAL)
         return;
