@@ -403,6 +403,16 @@ MMF_EXPORT mmf_status mmf_rfind(const mmf_map *m, const void *needle,
                                 size_t nlen, size_t start, size_t end,
                                 ptrdiff_t *out);
 
+/* mmf_count() : The number of non-overlapping occurrences of needle in
+ * [start, end), counted from the left as bytes.count() does, in *count. end
+ * is clamped to the length; start > end counts nothing; an empty needle
+ * counts end - start + 1. One-byte needles use a SIMD count; longer ones
+ * the search kernel of mmf_find(), so the time is linear in any case.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_count(const mmf_map *m, const void *needle,
+                                size_t nlen, size_t start, size_t end,
+                                size_t *count);
+
 /* ------------------------------------------------------------------------
  * Operations on the mapping and the file
  * ------------------------------------------------------------------------ */
@@ -415,6 +425,47 @@ MMF_EXPORT mmf_status mmf_rfind(const mmf_map *m, const void *needle,
  *         size > length - offset), MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_flush(mmf_map *m, size_t offset, size_t size,
                                 int flags);
+
+/* ---- memory control (beyond Python's mmap) ----
+ * Each takes a byte range [start, start + length) of the map: length is
+ * clamped to the end of the map, and the range is widened to whole pages
+ * (start need not be aligned). start past the end is MMF_ERANGE.
+ *
+ * mmf_lock() / mmf_unlock() : Lock the range's pages in RAM (mlock), or
+ * unlock them. Locked pages are never paged out; RLIMIT_MEMLOCK bounds
+ * them (MMF_ESYS with ENOMEM or EPERM).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ESYS. */
+MMF_EXPORT mmf_status mmf_lock(mmf_map *m, size_t start, size_t length);
+MMF_EXPORT mmf_status mmf_unlock(mmf_map *m, size_t start, size_t length);
+
+/* mmf_populate() : Prefault the range, for reading (write 0) or for
+ * writing (write 1: the pages are made writable and dirty-ready, so that
+ * later stores take no fault), with MADV_POPULATE_READ / _WRITE where the
+ * kernel has them (Linux 5.14) and a guarded loop touching each page
+ * elsewhere. A page that cannot be had (a hole past the end of the file)
+ * fails the call: MMF_ESYS (EFAULT) from the kernel, or MMF_EFAULT from
+ * the loop.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ENOREAD (write 0 on an
+ *         unreadable map), MMF_EREADONLY (write 1 on a read-only map),
+ *         MMF_ESYS, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_populate(mmf_map *m, size_t start, size_t length,
+                                   int write);
+
+/* mmf_resident() : How many bytes of the range are resident in RAM now
+ * (mincore), in *bytes: the resident pages, each counted for its part
+ * inside [start, start + length).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ENOMEM, MMF_ESYS. */
+MMF_EXPORT mmf_status mmf_resident(mmf_map *m, size_t start, size_t length,
+                                   size_t *bytes);
+
+/* mmf_protect() : Change the protection of the whole map to prot (the
+ * platform's PROT_* bits, with mprotect), and what the map allows with it:
+ * reads need PROT_READ (or PROT_WRITE), writes PROT_WRITE. An ACCESS_READ
+ * map stays read-only (MMF_EREADONLY for PROT_WRITE). Refused while the map
+ * is pinned (MMF_EBUSY): an exported view must not lose the access it was
+ * given. On failure nothing changed.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EBUSY, MMF_EREADONLY, MMF_ESYS. */
+MMF_EXPORT mmf_status mmf_protect(mmf_map *m, int prot);
 
 /* mmf_madvise() : Advise the kernel about [start, start + length); length is
  * clamped to the end of the map, and 0 is passed through. advice is the

@@ -150,6 +150,12 @@ static const char MSG_NAME_LONG[] = "name is too long";
 static const char MSG_NAME_NOTSUP[] =
     "mmap: set_name() is not supported on this platform";
 static const char MSG_INDEX[] = "mmap index out of range";
+static const char MSG_PROTECT_BUSY[] =
+    "mmap can't change protection with extant buffers exported.";
+static const char MSG_MEM_START[] = "start is past the end of the map";
+static const char MSG_MEM_NEGATIVE[] = "%s(): start and length must not be negative";
+static const char MSG_READINTO[] =
+    "readinto() argument must be read-write bytes-like object, not %.200s";
 static const char MSG_GET_KEY[] = "mmap indices must be integers";
 static const char MSG_SET_KEY[] = "mmap indices must be integer";
 static const char MSG_ITEM_DELETE[] = "mmap doesn't support item deletion";
@@ -526,15 +532,16 @@ check_writable(mmap_object *self)
 }
 
 /* A search or a copy out of the map, run by run_job(). */
-typedef enum { JOB_FIND, JOB_RFIND, JOB_COPY } job_kind;
+typedef enum { JOB_FIND, JOB_RFIND, JOB_COUNT, JOB_COPY } job_kind;
 
 typedef struct job {
     job_kind kind;
-    const void *needle;  /* JOB_FIND, JOB_RFIND */
+    const void *needle;  /* JOB_FIND, JOB_RFIND, JOB_COUNT */
     size_t nlen;
-    size_t start;        /* first index (searches, copy) */
-    size_t end;          /* JOB_FIND, JOB_RFIND */
-    ptrdiff_t found;     /* result of a search */
+    size_t start;        /* first index (searches, count, copy) */
+    size_t end;          /* JOB_FIND, JOB_RFIND, JOB_COUNT */
+    ptrdiff_t found;     /* result of a search; a chunk's count */
+    size_t total;        /* JOB_COUNT: the count so far */
     ptrdiff_t step;      /* JOB_COPY */
     size_t count;        /* JOB_COPY */
     void *dst;           /* JOB_COPY */
@@ -549,6 +556,13 @@ job_do(const mmf_map *map, job *j)
     case JOB_RFIND:
         return mmf_rfind(map, j->needle, j->nlen, j->start, j->end,
                          &j->found);
+    case JOB_COUNT: {
+        size_t n = 0;
+        mmf_status st = mmf_count(map, j->needle, j->nlen, j->start, j->end,
+                                  &n);
+        j->found = (ptrdiff_t)n;
+        return st;
+    }
     case JOB_COPY:
         return mmf_get_slice(map, j->start, j->step, j->count, j->dst);
     }
@@ -573,6 +587,13 @@ job_chunk(const job *j, job *c)
             c->start = j->end - CHUNK_BYTES - j->nlen + 1;
         }
         return;
+    case JOB_COUNT:
+        /* one byte: plain chunks; a longer needle's matches may straddle
+         * them, so it is counted in one go */
+        if (j->nlen == 1 && j->end - j->start > CHUNK_BYTES) {
+            c->end = j->start + CHUNK_BYTES;
+        }
+        return;
     case JOB_COPY:
         if (j->count > CHUNK_BYTES) {
             c->count = CHUNK_BYTES;
@@ -594,6 +615,10 @@ job_advance(job *j, const job *c)
         j->found = c->found;
         j->end = c->start + (c->start == j->start ? 0 : j->nlen - 1);
         return c->found >= 0 || c->start == j->start;
+    case JOB_COUNT:
+        j->total += (size_t)c->found;
+        j->start = c->end;
+        return c->end == j->end;
     case JOB_COPY:
         j->start += (size_t)((ptrdiff_t)c->count * j->step);
         j->dst = (char *)j->dst + c->count;
@@ -618,7 +643,9 @@ run_job(mmap_object *self, job *j, size_t work)
     int done = 0;
 
     if (work < LONG_JOB_BYTES || (j->kind != JOB_COPY && j->nlen == 0)) {
-        return job_do(&self->map, j);
+        st = job_do(&self->map, j);
+        j->total = (size_t)j->found; /* JOB_COUNT's result */
+        return st;
     }
     st = mmf_pin(&self->map, NULL, NULL);
     if (st != MMF_OK) {
@@ -1058,6 +1085,76 @@ find_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
     return PyLong_FromSsize_t((Py_ssize_t)j.found);
 }
 
+/* count(sub[, start[, end]]): bounds as for find(). */
+static PyObject *
+count_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    bytes_arg sub;
+    int ok;
+    mmf_status st = MMF_OK;
+    job j = {.kind = JOB_COUNT};
+
+    if (!check_nargs("count", nargs, 1, 3) || !bytes_arg_get(args[0], &sub)) {
+        return NULL;
+    }
+    ok = find_bounds(self, args, nargs, &j);
+    if (ok && j.start <= j.end) {
+        j.needle = sub.buf;
+        j.nlen = (size_t)sub.len;
+        st = run_job(self, &j, j.end - j.start);
+    }
+    bytes_arg_release(&sub);
+    if (!ok) {
+        return NULL;
+    }
+    if (st != MMF_OK) {
+        return error(self, st, &OP_PLAIN);
+    }
+    return PyLong_FromSize_t(j.total);
+}
+
+/* readinto(buffer): read at the cursor into a writable buffer, as
+ * io.RawIOBase.readinto() does; returns the count. */
+static PyObject *
+readinto_impl(mmap_object *self, PyObject *arg)
+{
+    Py_buffer view;
+    size_t remaining, n, pos = 0;
+    mmf_status st;
+    job j = {.kind = JOB_COPY, .step = 1};
+
+    /* io's converter ("w*") and its message, whatever refused the buffer */
+    if (PyObject_GetBuffer(arg, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+        < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, MSG_READINTO, Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    st = mmf_remaining(&self->map, &remaining);
+    n = (size_t)view.len < remaining ? (size_t)view.len : remaining;
+    if (st == MMF_OK && n < LONG_JOB_BYTES) {
+        st = mmf_read(&self->map, view.buf, n, &n);
+    }
+    else if (st == MMF_OK) {
+        /* a long copy with the GIL released, as read() makes it */
+        st = mmf_tell(&self->map, &pos);
+        j.start = pos;
+        j.count = n;
+        j.dst = view.buf;
+        if (st == MMF_OK) {
+            st = run_job(self, &j, n);
+        }
+        if (st == MMF_OK) {
+            st = mmf_seek(&self->map, (int64_t)(pos + n), 0, NULL);
+        }
+    }
+    PyBuffer_Release(&view);
+    if (st != MMF_OK) {
+        return error(self, st, &OP_PLAIN);
+    }
+    return PyLong_FromSize_t(n);
+}
+
 static PyObject *
 find_method_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1338,6 +1435,107 @@ madvise_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* ---- memory control (beyond the stdlib) ---- */
+
+typedef enum { MEM_LOCK, MEM_UNLOCK, MEM_POPULATE, MEM_RESIDENT } mem_op;
+
+static const op_errors OP_MEMCTL = {.range = MSG_MEM_START};
+
+/* lock/unlock/populate/resident(start=0, length=None[, write=False], /):
+ * a byte range, clamped to the map by the core. The map is pinned and the
+ * GIL released: these calls can take long (populate, mlock of much). */
+static PyObject *
+mem_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
+         const char *name, mem_op op)
+{
+    Py_ssize_t start = 0, length = PY_SSIZE_T_MAX;
+    int write = 0;
+    size_t bytes = 0;
+    mmf_status st;
+
+    if (!check_nargs(name, nargs, 0, op == MEM_POPULATE ? 3 : 2)
+        || (nargs > 0 && !as_ssize(args[0], &start))
+        || (nargs > 1 && args[1] != Py_None && !as_ssize(args[1], &length))
+        || (nargs > 2 && (write = PyObject_IsTrue(args[2])) < 0)) {
+        return NULL;
+    }
+    if (start < 0 || length < 0) {
+        PyErr_Format(PyExc_ValueError, MSG_MEM_NEGATIVE, name);
+        return NULL;
+    }
+    st = mmf_pin(&self->map, NULL, NULL);
+    if (st == MMF_OK) {
+        Py_BEGIN_ALLOW_THREADS
+        switch (op) {
+        case MEM_LOCK:
+            st = mmf_lock(&self->map, (size_t)start, (size_t)length);
+            break;
+        case MEM_UNLOCK:
+            st = mmf_unlock(&self->map, (size_t)start, (size_t)length);
+            break;
+        case MEM_POPULATE:
+            st = mmf_populate(&self->map, (size_t)start, (size_t)length,
+                              write);
+            break;
+        case MEM_RESIDENT:
+            st = mmf_resident(&self->map, (size_t)start, (size_t)length,
+                              &bytes);
+            break;
+        }
+        Py_END_ALLOW_THREADS
+        mmf_unpin(&self->map);
+    }
+    if (st != MMF_OK) {
+        return error(self, st, &OP_MEMCTL);
+    }
+    if (op == MEM_RESIDENT) {
+        return PyLong_FromSize_t(bytes);
+    }
+    Py_RETURN_NONE;
+}
+
+static const op_errors OP_PROTECT = {.busy = MSG_PROTECT_BUSY};
+
+static PyObject *
+protect_impl(mmap_object *self, PyObject *arg)
+{
+    int prot;
+    mmf_status st;
+
+    if (!as_int(arg, &prot)) {
+        return NULL;
+    }
+    st = mmf_protect(&self->map, prot);
+    if (st != MMF_OK) {
+        return error(self, st, &OP_PROTECT);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+lock_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return mem_impl(self, args, nargs, "lock", MEM_LOCK);
+}
+
+static PyObject *
+unlock_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return mem_impl(self, args, nargs, "unlock", MEM_UNLOCK);
+}
+
+static PyObject *
+populate_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return mem_impl(self, args, nargs, "populate", MEM_POPULATE);
+}
+
+static PyObject *
+resident_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return mem_impl(self, args, nargs, "resident", MEM_RESIDENT);
+}
+
 static PyObject *
 set_name_impl(mmap_object *self, PyObject *arg)
 {
@@ -1442,12 +1640,19 @@ NOARGS_METHOD(size)
 NOARGS_METHOD(tell)
 NOARGS_METHOD(enter)
 O_METHOD(write)
+O_METHOD(readinto)
+O_METHOD(protect)
 O_METHOD(write_byte)
 O_METHOD(resize)
 O_METHOD(set_name)
 FASTCALL_METHOD(read)
 FASTCALL_METHOD(find_method)
 FASTCALL_METHOD(rfind)
+FASTCALL_METHOD(count)
+FASTCALL_METHOD(lock)
+FASTCALL_METHOD(unlock)
+FASTCALL_METHOD(populate)
+FASTCALL_METHOD(resident)
 FASTCALL_METHOD(seek)
 FASTCALL_METHOD(move)
 FASTCALL_METHOD(madvise)
@@ -1907,6 +2112,31 @@ PyDoc_STRVAR(find_doc, SIG("find($self, sub, start=None, end=None, /)")
 PyDoc_STRVAR(rfind_doc, SIG("rfind($self, sub, start=None, end=None, /)")
 "Return the highest index of sub in [start, end), or -1.\n\n"
 "start defaults to the current position, end to the length.");
+PyDoc_STRVAR(count_doc, SIG("count($self, sub, start=None, end=None, /)")
+"Return the number of non-overlapping occurrences of sub in [start, end).\n\n"
+"start defaults to the current position (as for find()), end to the\n"
+"length. Beyond the stdlib API; one-byte needles use a SIMD count.");
+PyDoc_STRVAR(readinto_doc, SIG("readinto($self, buffer, /)")
+"Read up to len(buffer) bytes at the current position into buffer,\n"
+"advance, and return the count (0 at the end). Beyond the stdlib API.");
+PyDoc_STRVAR(protect_doc, SIG("protect($self, prot, /)")
+"Change the protection of the whole map to prot (PROT_* bits, mprotect):\n"
+"PROT_READ makes it read-only, PROT_READ | PROT_WRITE writable again.\n"
+"An ACCESS_READ map stays read-only; BufferError while buffers are\n"
+"exported. Beyond the stdlib API.");
+PyDoc_STRVAR(lock_doc, SIG("lock($self, start=0, length=None, /)")
+"Lock the pages of [start, start + length) in RAM (mlock). Beyond the\n"
+"stdlib API. length defaults to the end; the range is widened to pages.");
+PyDoc_STRVAR(unlock_doc, SIG("unlock($self, start=0, length=None, /)")
+"Unlock the pages of [start, start + length) (munlock).");
+PyDoc_STRVAR(populate_doc,
+SIG("populate($self, start=0, length=None, write=False, /)")
+"Prefault the pages of [start, start + length), for writing when write\n"
+"is true (MADV_POPULATE_READ/WRITE, or touching each page on older\n"
+"kernels). Beyond the stdlib API.");
+PyDoc_STRVAR(resident_doc, SIG("resident($self, start=0, length=None, /)")
+"Return how many bytes of [start, start + length) are resident in RAM\n"
+"(mincore). Beyond the stdlib API.");
 PyDoc_STRVAR(write_doc, SIG("write($self, bytes, /)")
 "Write bytes at the current position, advance, and return the count.");
 PyDoc_STRVAR(write_byte_doc, SIG("write_byte($self, byte, /)")
@@ -1941,6 +2171,13 @@ static PyMethodDef mmap_methods[] = {
     {"close", mmap_close, METH_NOARGS, close_doc},
     {"find", FUNC_CAST(mmap_find_method), METH_FASTCALL, find_doc},
     {"rfind", FUNC_CAST(mmap_rfind), METH_FASTCALL, rfind_doc},
+    {"count", FUNC_CAST(mmap_count), METH_FASTCALL, count_doc},
+    {"readinto", mmap_readinto, METH_O, readinto_doc},
+    {"protect", mmap_protect, METH_O, protect_doc},
+    {"lock", FUNC_CAST(mmap_lock), METH_FASTCALL, lock_doc},
+    {"unlock", FUNC_CAST(mmap_unlock), METH_FASTCALL, unlock_doc},
+    {"populate", FUNC_CAST(mmap_populate), METH_FASTCALL, populate_doc},
+    {"resident", FUNC_CAST(mmap_resident), METH_FASTCALL, resident_doc},
     {"flush", FUNC_CAST(mmap_flush), METH_FASTCALL | METH_KEYWORDS,
      flush_doc},
     {"madvise", FUNC_CAST(mmap_madvise), METH_FASTCALL, madvise_doc},

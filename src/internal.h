@@ -30,6 +30,17 @@ mmf_status mmf__os_flush(mmf_map *m, size_t offset, size_t size, int flags);
 mmf_status mmf__os_madvise(mmf_map *m, int advice, size_t start,
                            size_t length);
 mmf_status mmf__os_file_size(mmf_map *m, uint64_t *out);
+/* Memory control over a page-aligned [start, start + length), length > 0.
+ * mmf__os_populate() returns MMF_ENOTSUP when the kernel has no populate
+ * advice (the caller then touches the pages); mmf__os_resident() counts
+ * resident pages' bytes inside [lo, hi). */
+mmf_status mmf__os_lock(mmf_map *m, size_t start, size_t length, int lock);
+/* Change the whole map's protection; m is open and unpinned. */
+mmf_status mmf__os_protect(mmf_map *m, int prot);
+mmf_status mmf__os_populate(mmf_map *m, size_t start, size_t length,
+                            int write);
+mmf_status mmf__os_resident(mmf_map *m, size_t start, size_t length,
+                            size_t lo, size_t hi, size_t *bytes);
 /* Can this anonymous map grow? (Linux: not when shared, kernel bug 8691) */
 int mmf__os_anon_can_grow(const mmf_map *m);
 mmf_status mmf__os_resize(mmf_map *m, size_t newsize);
@@ -67,6 +78,10 @@ mmf_status mmf__fast_copy(const mmf_map *m, void *dst, const void *src,
 mmf_status mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
                             size_t *idx);
 
+/* Touch one byte of every page of [off, off + n), through the guard
+ * (src/io.c): read it, or, with write, store its own value back. */
+mmf_status mmf__touch(mmf_map *m, size_t off, size_t n, int write);
+
 /* Zero [off, off + n) of the map, through the guard (src/io.c). */
 mmf_status mmf__zero(mmf_map *m, size_t off, size_t n);
 
@@ -78,5 +93,11 @@ ptrdiff_t mmf__search_fwd(const unsigned char *hay, size_t hlen,
                           const unsigned char *needle, size_t nlen);
 ptrdiff_t mmf__search_rev(const unsigned char *hay, size_t hlen,
                           const unsigned char *needle, size_t nlen);
+
+/* The number of non-overlapping occurrences of needle in hay, counted from
+ * the left (bytes.count); an empty needle occurs hlen + 1 times. Linear
+ * (each search is); one byte with a SIMD count (src/search_simd.c). */
+size_t mmf__count(const unsigned char *hay, size_t hlen,
+                  const unsigned char *needle, size_t nlen);
 
 #endif /* MMF_INTERNAL_H */

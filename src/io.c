@@ -139,6 +139,13 @@ op_find(void *p)
 }
 
 static void
+op_count(void *p)
+{
+    struct search_op *s = p;
+    s->found = (ptrdiff_t)mmf__count(s->hay, s->hlen, s->needle, s->nlen);
+}
+
+static void
 op_rfind(void *p)
 {
     struct search_op *s = p;
@@ -150,6 +157,29 @@ op_zero(void *p)
 {
     struct copy_op *c = p;
     memset(c->dst, 0, c->n);
+}
+
+struct touch_op {
+    unsigned char *p;
+    size_t n;
+    int write;
+};
+
+static void
+op_touch(void *p)
+{
+    struct touch_op *t = p;
+    if (t->write)
+        touch_range(t->p, t->n);
+    else
+        probe_range(t->p, t->n);
+}
+
+mmf_status
+mmf__touch(mmf_map *m, size_t off, size_t n, int write)
+{
+    struct touch_op t = {m->data + off, n, write};
+    return n == 0 ? MMF_OK : mmf__guarded(m, op_touch, &t);
 }
 
 mmf_status
@@ -481,4 +511,27 @@ mmf_rfind(const mmf_map *m, const void *needle, size_t nlen, size_t start,
           size_t end, ptrdiff_t *out)
 {
     return search(m, needle, nlen, start, end, 1, out);
+}
+
+mmf_status
+mmf_count(const mmf_map *m, const void *needle, size_t nlen, size_t start,
+          size_t end, size_t *count)
+{
+    mmf_status s;
+
+    *count = 0;
+    if ((s = check_read(m)) != MMF_OK)
+        return s;
+    if (end > m->size)
+        end = m->size;
+    if (start > end)
+        return MMF_OK;
+    if (nlen == 0) {
+        *count = end - start + 1;
+        return MMF_OK;
+    }
+    struct search_op op = {m->data + start, end - start, needle, nlen, 0};
+    if ((s = mmf__guarded(m, op_count, &op)) == MMF_OK)
+        *count = (size_t)op.found;
+    return s;
 }

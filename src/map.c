@@ -234,6 +234,90 @@ mmf_madvise(mmf_map *m, int advice, size_t start, size_t length)
 }
 
 mmf_status
+mmf_protect(mmf_map *m, int prot)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    if (m->pins > 0)
+        return MMF_EBUSY;
+    return mmf__os_protect(m, prot);
+}
+
+/* The byte range [*start, *start + *length) clamped to the map, then
+ * widened to whole pages; *lo and *hi keep the clamped byte range. */
+static mmf_status
+page_range(const mmf_map *m, size_t *start, size_t *length, size_t *lo,
+           size_t *hi)
+{
+    size_t ps = mmf__os_pagesize(), a;
+
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    if (*start > m->size)
+        return MMF_ERANGE;
+    if (*length > m->size - *start)
+        *length = m->size - *start;
+    *lo = *start;
+    *hi = *start + *length;
+    a = *start - *start % ps;
+    *length += *start - a;
+    *start = a;
+    return MMF_OK;
+}
+
+static mmf_status
+lock_range(mmf_map *m, size_t start, size_t length, int lock)
+{
+    size_t lo, hi;
+    mmf_status s = page_range(m, &start, &length, &lo, &hi);
+    if (s != MMF_OK || hi == lo)
+        return s;
+    return mmf__os_lock(m, start, length, lock);
+}
+
+mmf_status
+mmf_lock(mmf_map *m, size_t start, size_t length)
+{
+    return lock_range(m, start, length, 1);
+}
+
+mmf_status
+mmf_unlock(mmf_map *m, size_t start, size_t length)
+{
+    return lock_range(m, start, length, 0);
+}
+
+mmf_status
+mmf_populate(mmf_map *m, size_t start, size_t length, int write)
+{
+    size_t lo, hi;
+    mmf_status s = page_range(m, &start, &length, &lo, &hi);
+
+    if (s != MMF_OK)
+        return s;
+    if (write && (s = mmf_check_writable(m)) != MMF_OK)
+        return s;
+    if (!write && !m->readable)
+        return MMF_ENOREAD;
+    if (hi == lo)
+        return MMF_OK;
+    s = mmf__os_populate(m, start, length, write);
+    return s == MMF_ENOTSUP ? mmf__touch(m, start, length, write) : s;
+}
+
+mmf_status
+mmf_resident(mmf_map *m, size_t start, size_t length, size_t *bytes)
+{
+    size_t lo, hi;
+    mmf_status s = page_range(m, &start, &length, &lo, &hi);
+
+    *bytes = 0;
+    if (s != MMF_OK || hi == lo)
+        return s;
+    return mmf__os_resident(m, start, length, lo, hi, bytes);
+}
+
+mmf_status
 mmf_size(mmf_map *m, uint64_t *out)
 {
     if (m->data == NULL)

@@ -632,3 +632,34 @@ mmf__search_rev(const unsigned char *hay, size_t hlen,
         return search_few_rev(hay, hlen, needle, nlen);
     return search_long_rev(hay, hlen, needle, nlen);
 }
+
+/* ---- counting ---------------------------------------------------------------- */
+
+size_t
+mmf__count_byte_scalar(const unsigned char *h, size_t n, unsigned char c)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += h[i] == c;
+    return count;
+}
+
+size_t
+mmf__count(const unsigned char *hay, size_t hlen, const unsigned char *needle,
+           size_t nlen)
+{
+    size_t count = 0, pos = 0;
+
+    if (nlen == 0)
+        return hlen + 1;
+    if (nlen == 1)
+        return mmf__count_byte(hay, hlen, needle[0]);
+    while (hlen - pos >= nlen) {
+        ptrdiff_t at = mmf__search_fwd(hay + pos, hlen - pos, needle, nlen);
+        if (at < 0)
+            break;
+        count++;
+        pos += (size_t)at + nlen;
+    }
+    return count;
+}

@@ -173,4 +173,9 @@ enum mmf__isa {
  * mutable static of the kernel, the cached detection result. */
 enum mmf__isa mmf__search_set_isa(enum mmf__isa isa);
 
+/* Occurrences of c in h[0, n): SIMD (src/search_simd.c) or scalar. */
+size_t mmf__count_byte(const unsigned char *h, size_t n, unsigned char c);
+size_t mmf__count_byte_scalar(const unsigned char *h, size_t n,
+                              unsigned char c);
+
 #endif /* MMF_SEARCH_H */

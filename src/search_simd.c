@@ -410,7 +410,77 @@ mmf__exact_rev(const struct mmf__scan *sc, size_t from, size_t to)
     return exact_rev_sse2(sc, from, to);
 }
 
+/* ---- counting one byte ---- */
+
+__attribute__((target("sse2"))) static size_t
+count_sse2(const unsigned char *h, size_t n, unsigned char c)
+{
+    const __m128i v = _mm_set1_epi8((char)c), zero = _mm_setzero_si128();
+    __m128i total = zero;
+    size_t i = 0, count = 0;
+
+    while (n - i >= 16) {
+        /* per-byte counters, folded before they can wrap (255 rounds) */
+        __m128i acc = zero;
+        size_t stop = n - i >= 255 * 16 ? i + 255 * 16 : i + (n - i) / 16 * 16;
+        for (; i < stop; i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
+                _mm_loadu_si128((const __m128i *)(h + i)), v));
+        total = _mm_add_epi64(total, _mm_sad_epu8(acc, zero));
+    }
+    count = (size_t)_mm_cvtsi128_si64(total)
+            + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total));
+    for (; i < n; i++)
+        count += h[i] == c;
+    return count;
+}
+
+__attribute__((target("avx2"))) static size_t
+count_avx2(const unsigned char *h, size_t n, unsigned char c)
+{
+    const __m256i v = _mm256_set1_epi8((char)c), zero = _mm256_setzero_si256();
+    __m256i total = zero;
+    size_t i = 0, count;
+
+    while (n - i >= 64) {
+        __m256i a0 = zero, a1 = zero;
+        size_t rounds = (n - i) / 64 < 255 ? (n - i) / 64 : 255;
+        for (size_t r = 0; r < rounds; r++, i += 64) {
+            a0 = _mm256_sub_epi8(a0, _mm256_cmpeq_epi8(
+                _mm256_loadu_si256((const __m256i *)(h + i)), v));
+            a1 = _mm256_sub_epi8(a1, _mm256_cmpeq_epi8(
+                _mm256_loadu_si256((const __m256i *)(h + i + 32)), v));
+        }
+        total = _mm256_add_epi64(total, _mm256_sad_epu8(a0, zero));
+        total = _mm256_add_epi64(total, _mm256_sad_epu8(a1, zero));
+    }
+    count = (size_t)_mm256_extract_epi64(total, 0)
+            + (size_t)_mm256_extract_epi64(total, 1)
+            + (size_t)_mm256_extract_epi64(total, 2)
+            + (size_t)_mm256_extract_epi64(total, 3);
+    return count + count_sse2(h + i, n - i, c);
+}
+
+size_t
+mmf__count_byte(const unsigned char *h, size_t n, unsigned char c)
+{
+    switch (current_isa()) {
+    case MMF__ISA_AVX2:
+        return count_avx2(h, n, c);
+    case MMF__ISA_SSE2:
+        return count_sse2(h, n, c);
+    default:
+        return mmf__count_byte_scalar(h, n, c);
+    }
+}
+
 #else /* no vector unit we know: the portable passes */
+
+size_t
+mmf__count_byte(const unsigned char *h, size_t n, unsigned char c)
+{
+    return mmf__count_byte_scalar(h, n, c);
+}
 
 enum mmf__isa
 mmf__search_set_isa(enum mmf__isa isa)

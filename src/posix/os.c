@@ -269,6 +269,81 @@ mmf__os_madvise(mmf_map *m, int advice, size_t start, size_t length)
 }
 
 mmf_status
+mmf__os_protect(mmf_map *m, int prot)
+{
+    int rc;
+
+    if ((prot & PROT_WRITE) && m->access == MMF_ACCESS_READ)
+        return MMF_EREADONLY;
+    RETRY(rc, mmf__sys.mprotect(m->data, m->size, prot));
+    if (rc != 0)
+        return mmf__syserr(m, "mprotect", errno);
+    m->prot = prot;
+    m->readable = (prot & (PROT_READ | PROT_WRITE)) != 0;
+    m->writable = (prot & PROT_WRITE) != 0;
+    return MMF_OK;
+}
+
+mmf_status
+mmf__os_lock(mmf_map *m, size_t start, size_t length, int lock)
+{
+    int rc;
+    if (lock)
+        RETRY(rc, mmf__sys.mlock(m->data + start, length));
+    else
+        RETRY(rc, mmf__sys.munlock(m->data + start, length));
+    return rc == 0 ? MMF_OK : mmf__syserr(m, lock ? "mlock" : "munlock", errno);
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
+mmf_status
+mmf__os_populate(mmf_map *m, size_t start, size_t length, int write)
+{
+    int rc;
+    RETRY(rc, mmf__sys.madvise(m->data + start, length,
+                               write ? MADV_POPULATE_WRITE
+                                     : MADV_POPULATE_READ));
+    if (rc == 0)
+        return MMF_OK;
+    /* an older kernel does not know the advice */
+    return errno == EINVAL ? MMF_ENOTSUP : mmf__syserr(m, "madvise", errno);
+}
+
+mmf_status
+mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo,
+                 size_t hi, size_t *bytes)
+{
+    unsigned char vec[4096];
+    size_t ps = mmf__os_pagesize(), done = 0;
+
+    *bytes = 0;
+    while (done < length) {
+        size_t n = length - done, pages;
+        int rc;
+        if (n > sizeof vec * ps)
+            n = sizeof vec * ps;
+        pages = (n + ps - 1) / ps;
+        RETRY(rc, mmf__sys.mincore(m->data + start + done, n, vec));
+        if (rc != 0)
+            return mmf__syserr(m, "mincore", errno);
+        for (size_t i = 0; i < pages; i++) {
+            size_t a = start + done + i * ps, b = a + ps;
+            if (!(vec[i] & 1))
+                continue;
+            a = a < lo ? lo : a;
+            b = b > hi ? hi : b;
+            *bytes += b > a ? b - a : 0;
+        }
+        done += n;
+    }
+    return MMF_OK;
+}
+
+mmf_status
 mmf__os_file_size(mmf_map *m, uint64_t *out)
 {
     struct stat st;

@@ -53,6 +53,8 @@ sys_blkdev_size(int fd, uint64_t *size)
         .set_vma_name = sys_set_vma_name,                                    \
         .thread_sigmask = pthread_sigmask,                                   \
         .sigtimedwait = sigtimedwait, .blkdev_size = sys_blkdev_size,        \
+        .mlock = mlock, .munlock = munlock, .mincore = mincore,              \
+        .mprotect = mprotect,                                                \
     }
 
 const struct mmf__sys mmf__sys_default = MMF_SYS_DEFAULT;

@@ -38,6 +38,10 @@ struct mmf__sys {
                         const struct timespec *timeout);
     /* ioctl(fd, BLKGETSIZE64, size): the size of a block device. */
     int (*blkdev_size)(int fd, uint64_t *size);
+    int (*mlock)(const void *addr, size_t len);
+    int (*munlock)(const void *addr, size_t len);
+    int (*mincore)(void *addr, size_t len, unsigned char *vec);
+    int (*mprotect)(void *addr, size_t len, int prot);
 };
 
 extern struct mmf__sys mmf__sys;

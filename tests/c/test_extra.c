@@ -1,0 +1,201 @@
+/*
+ * test_extra.c - the additions beyond Python's mmap (issue 5): mmf_count,
+ * mmf_lock/unlock, mmf_populate, mmf_resident, mmf_protect. Success paths,
+ * every documented error status, and a failing system call (through the
+ * table) that leaves the object as it was.
+ */
+#include "helpers.h"
+
+#include "posix/sys.h"
+
+static size_t
+naive_count(const unsigned char *h, size_t n, const char *nd, size_t nl)
+{
+    size_t c = 0, i = 0;
+    if (nl == 0)
+        return n + 1;
+    while (i + nl <= n) {
+        if (memcmp(h + i, nd, nl) == 0) {
+            c++;
+            i += nl;
+        }
+        else
+            i++;
+    }
+    return c;
+}
+
+static void
+count_against_a_naive_count(void **state)
+{
+    enum { LEN = 5000 };
+    static const char *needles[] = {"\n", "a", "aa", "ab", "aba", "zzz", ""};
+    unsigned char text[LEN];
+    mmf_map m = {0};
+    size_t got;
+
+    (void)state;
+    for (size_t i = 0; i < LEN; i++)
+        text[i] = (unsigned char)("aab\naba"[(i * 7 + i / 13) % 7]);
+    h_open_anon(&m, LEN, MAP_PRIVATE);
+    ASSERT_OK(mmf_set_slice(&m, 0, 1, LEN, text));
+    for (size_t k = 0; k < ARRAY_LEN(needles); k++) {
+        size_t nl = strlen(needles[k]);
+        static const size_t bounds[][2] = {
+            {0, LEN}, {1, LEN - 1}, {17, 300}, {100, 100}, {0, SIZE_MAX}};
+        for (size_t b = 0; b < ARRAY_LEN(bounds); b++) {
+            size_t s = bounds[b][0], e = bounds[b][1];
+            size_t ce = e > LEN ? LEN : e;
+            ASSERT_OK(mmf_count(&m, needles[k], nl, s, e, &got));
+            ASSERT_UEQ(got, naive_count(text + s, ce - s, needles[k], nl));
+        }
+    }
+    ASSERT_OK(mmf_count(&m, "a", 1, 10, 5, &got)); /* start > end */
+    ASSERT_UEQ(got, 0);
+    ASSERT_OK(mmf_close(&m));
+    ASSERT_ST(mmf_count(&m, "a", 1, 0, 1, &got), MMF_ECLOSED);
+}
+
+static void
+populate_resident_lock(void **state)
+{
+    mmf_map m = {0};
+    size_t bytes = 1;
+
+    (void)state;
+    h_open_anon(&m, 32 * PAGE, MAP_PRIVATE);
+    ASSERT_OK(mmf_resident(&m, 0, SIZE_MAX, &bytes));
+    ASSERT_UEQ(bytes, 0);
+    ASSERT_OK(mmf_populate(&m, 3 * PAGE + 5, PAGE, 0)); /* pages 3 and 4 */
+    ASSERT_OK(mmf_resident(&m, 0, SIZE_MAX, &bytes));
+    ASSERT_UEQ(bytes, 2 * PAGE);
+    ASSERT_OK(mmf_resident(&m, 3 * PAGE + 7, 9, &bytes));
+    ASSERT_UEQ(bytes, 9);
+    ASSERT_OK(mmf_populate(&m, 0, SIZE_MAX, 1));
+    ASSERT_OK(mmf_resident(&m, 0, SIZE_MAX, &bytes));
+    ASSERT_UEQ(bytes, 32 * PAGE);
+    ASSERT_OK(mmf_lock(&m, 0, SIZE_MAX));
+    ASSERT_OK(mmf_unlock(&m, 0, SIZE_MAX));
+    ASSERT_OK(mmf_lock(&m, 32 * PAGE, 5)); /* empty at the end */
+    ASSERT_ST(mmf_lock(&m, 32 * PAGE + 1, 5), MMF_ERANGE);
+    ASSERT_ST(mmf_populate(&m, 32 * PAGE + 1, 5, 0), MMF_ERANGE);
+    ASSERT_ST(mmf_resident(&m, 32 * PAGE + 1, 5, &bytes), MMF_ERANGE);
+    ASSERT_OK(mmf_close(&m));
+    ASSERT_ST(mmf_lock(&m, 0, 1), MMF_ECLOSED);
+    ASSERT_ST(mmf_unlock(&m, 0, 1), MMF_ECLOSED);
+    ASSERT_ST(mmf_populate(&m, 0, 1, 0), MMF_ECLOSED);
+    ASSERT_ST(mmf_resident(&m, 0, 1, &bytes), MMF_ECLOSED);
+
+    h_open_anon(&m, PAGE, MAP_PRIVATE);
+    ASSERT_OK(mmf_protect(&m, PROT_READ));
+    ASSERT_ST(mmf_populate(&m, 0, SIZE_MAX, 1), MMF_EREADONLY);
+    ASSERT_OK(mmf_protect(&m, PROT_NONE));
+    ASSERT_ST(mmf_populate(&m, 0, SIZE_MAX, 0), MMF_ENOREAD);
+    ASSERT_OK(mmf_close(&m));
+}
+
+static int
+fail_enomem(const void *addr, size_t len)
+{
+    (void)addr;
+    (void)len;
+    errno = ENOMEM;
+    return -1;
+}
+
+static int
+fail_populate(void *addr, size_t len, int advice)
+{
+    /* an old kernel: no populate advice */
+    if (advice == 22 || advice == 23) {
+        errno = EINVAL;
+        return -1;
+    }
+    return mmf__sys_default.madvise(addr, len, advice);
+}
+
+static int
+fail_mprotect(void *addr, size_t len, int prot)
+{
+    (void)addr;
+    (void)len;
+    (void)prot;
+    errno = EACCES;
+    return -1;
+}
+
+static void
+failing_calls_change_nothing(void **state)
+{
+    mmf_map m = {0};
+    size_t bytes;
+    unsigned char b = 0;
+
+    (void)state;
+    h_open_anon(&m, 8 * PAGE, MAP_PRIVATE);
+    mmf__sys.mlock = fail_enomem;
+    ASSERT_ESYS(&m, mmf_lock(&m, 0, SIZE_MAX), ENOMEM, "mlock");
+    mmf__sys.mprotect = fail_mprotect;
+    ASSERT_ESYS(&m, mmf_protect(&m, PROT_READ), EACCES, "mprotect");
+    ASSERT_OK(mmf_set_byte(&m, 0, 7)); /* still writable */
+    /* populate falls back to touching the pages */
+    mmf__sys.madvise = fail_populate;
+    ASSERT_OK(mmf_populate(&m, 0, SIZE_MAX, 1));
+    ASSERT_OK(mmf_resident(&m, 0, SIZE_MAX, &bytes));
+    ASSERT_UEQ(bytes, 8 * PAGE);
+    ASSERT_OK(mmf_get_byte(&m, 0, &b));
+    ASSERT_EQ(b, 7);
+    mmf__sys = mmf__sys_default;
+    ASSERT_OK(mmf_close(&m));
+}
+
+static void
+protect_changes_what_the_map_allows(void **state)
+{
+    mmf_map m = {0};
+    unsigned char b = 0, *data;
+    size_t len;
+
+    (void)state;
+    h_open_anon(&m, PAGE, MAP_PRIVATE);
+    ASSERT_OK(mmf_set_byte(&m, 1, 'x'));
+    ASSERT_OK(mmf_protect(&m, PROT_READ));
+    ASSERT_ST(mmf_set_byte(&m, 1, 'y'), MMF_EREADONLY);
+    ASSERT_ST(mmf_check_writable(&m), MMF_EREADONLY);
+    ASSERT_OK(mmf_get_byte(&m, 1, &b));
+    ASSERT_EQ(b, 'x');
+    ASSERT_OK(mmf_protect(&m, PROT_NONE));
+    ASSERT_ST(mmf_get_byte(&m, 1, &b), MMF_ENOREAD);
+    ASSERT_OK(mmf_protect(&m, PROT_READ | PROT_WRITE));
+    ASSERT_OK(mmf_set_byte(&m, 1, 'z'));
+    ASSERT_OK(mmf_pin(&m, &data, &len));
+    ASSERT_ST(mmf_protect(&m, PROT_READ), MMF_EBUSY);
+    mmf_unpin(&m);
+    ASSERT_OK(mmf_close(&m));
+    ASSERT_ST(mmf_protect(&m, PROT_READ), MMF_ECLOSED);
+    /* an ACCESS_READ map stays read-only */
+    {
+        int fd = h_make_file(NULL, PAGE, NULL);
+        h_open_ok(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_READ, 0, 1);
+        ASSERT_ST(mmf_protect(&m, PROT_READ | PROT_WRITE), MMF_EREADONLY);
+        ASSERT_OK(mmf_protect(&m, PROT_READ));
+        ASSERT_OK(mmf_close(&m));
+        close(fd);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        H_TEST(count_against_a_naive_count),
+        H_TEST(populate_resident_lock),
+        H_TEST(failing_calls_change_nothing),
+        H_TEST(protect_changes_what_the_map_allows),
+    };
+
+    (void)argc;
+    h_argv0 = argv[0];
+    return cmocka_run_group_tests_name("extra", tests, h_group_setup,
+                                       h_group_teardown);
+}

@@ -1,0 +1,265 @@
+"""Additions beyond the stdlib API (issue 5): count(), readinto().  Each is
+checked for its results against the bytes equivalent, and for bad input: a
+clear exception, nothing changed.
+"""
+
+import array
+
+import pytest
+
+try:
+    from hypothesis import HealthCheck, given, settings, strategies as st
+except ImportError:  # pragma: no cover - Debian's python3-hypothesis is a dep
+    given = None
+
+
+def filled(mmf_mod, data):
+    m = mmf_mod.mmap(-1, max(len(data), 1))
+    m[:len(data)] = data
+    return m
+
+
+# ---- count ----------------------------------------------------------------
+
+def test_count_matches_bytes_count(mmf_mod):
+    data = b"ab\nab\nabab\naaaa\n"
+    m = filled(mmf_mod, data)
+    for sub in (b"\n", b"ab", b"aa", b"aaa", b"abab", b"zz", b"", data,
+                data + b"!"):
+        assert m.count(sub, 0) == data.count(sub), sub
+        for s in range(-3, len(data) + 3, 4):
+            for e in (None, 3, len(data) - 1, -2):
+                assert m.count(sub, s, e) == data.count(sub, s, e), (sub, s, e)
+
+
+def test_count_starts_at_the_position_like_find(mmf_mod):
+    m = filled(mmf_mod, b"x\nx\nx\n")
+    m.seek(2)
+    assert m.count(b"\n") == 2
+    assert m.count(b"\n", None, None) == 2
+    assert m.find(b"\n") == 3
+    assert m.tell() == 2  # count does not move
+
+
+def test_count_long_one_byte_in_chunks(mmf_mod):
+    # more than two of the 16 MiB chunks of a GIL-released count
+    n = (40 << 20) + 123
+    m = mmf_mod.mmap(-1, n)
+    step = 4099
+    for i in range(0, n, step):
+        m[i] = 10
+    assert m.count(b"\n", 0) == len(range(0, n, step))
+    assert m.count(b"\n", 1) == len(range(0, n, step)) - 1
+    assert m.count(b"\n", 0, 16 << 20) == len(range(0, 16 << 20, step))
+    assert m.count(b"\0\n", 0) == len(range(step, n, step))
+
+
+def test_count_accepts_buffers_and_refuses_the_rest(mmf_mod):
+    m = filled(mmf_mod, b"abcabc")
+    assert m.count(bytearray(b"bc"), 0) == 2
+    assert m.count(memoryview(b"xabcx")[1:4], 0) == 2
+    assert m.count(array.array("B", b"c"), 0) == 2
+    with pytest.raises(TypeError):
+        m.count("bc")
+    with pytest.raises(TypeError):
+        m.count()
+    with pytest.raises(TypeError):
+        m.count(b"a", 0, 1, 2)
+    with pytest.raises(TypeError):
+        m.count(b"a", 1.5)
+    with pytest.raises(OverflowError):
+        m.count(b"a", 2 ** 100)
+    m.close()
+    with pytest.raises(ValueError, match="mmap closed or invalid"):
+        m.count(b"a")
+
+
+def test_count_unreadable_map(mmf_mod, tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"a\n" * 10)
+    with open(p, "r+b") as f:
+        m = mmf_mod.mmap(f.fileno(), 0, prot=0)
+    with pytest.raises(PermissionError):
+        m.count(b"\n", 0)
+    m.close()
+
+
+# ---- readinto ---------------------------------------------------------------
+
+def test_readinto_reads_and_advances(mmf_mod):
+    m = filled(mmf_mod, b"0123456789")
+    buf = bytearray(4)
+    assert m.readinto(buf) == 4 and buf == b"0123" and m.tell() == 4
+    mv = memoryview(bytearray(10))
+    assert m.readinto(mv[2:]) == 6 and mv.tobytes() == b"\x00\x00456789\x00\x00"
+    assert m.tell() == 10
+    assert m.readinto(buf) == 0 and buf == b"0123"  # at the end
+    m.seek(8)
+    a = array.array("B", bytes(5))
+    assert m.readinto(a) == 2 and a.tobytes() == b"89\0\0\0"
+    assert m.readinto(bytearray()) == 0
+
+
+def test_readinto_long(mmf_mod):
+    n = (20 << 20) + 7
+    m = mmf_mod.mmap(-1, n)
+    m[n - 3:] = b"end"
+    m.seek(5)
+    buf = bytearray(n)
+    assert m.readinto(buf) == n - 5
+    assert buf[n - 8:n - 5] == b"end" and m.tell() == n
+
+
+def test_readinto_bad_buffers(mmf_mod):
+    m = filled(mmf_mod, b"0123456789")
+    m.seek(3)
+    for bad in (b"read-only", memoryview(b"x"), "str", 5, None,
+                memoryview(bytearray(8))[::2]):  # the last: not contiguous
+        with pytest.raises(TypeError, match="read-write bytes-like object"):
+            m.readinto(bad)
+    assert m.tell() == 3
+    m.close()
+    with pytest.raises(ValueError, match="mmap closed or invalid"):
+        m.readinto(bytearray(1))
+
+
+if given is not None:
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.binary(max_size=300),
+           sub=st.binary(max_size=4) | st.sampled_from([b"a", b"aa", b"ab"]),
+           start=st.integers(-400, 400), end=st.integers(-400, 400) | st.none())
+    def test_count_property(mmf_mod, data, sub, start, end):
+        data = data.replace(b"\x01", b"a").replace(b"\x02", b"b")
+        m = filled(mmf_mod, data)
+        if len(data) < len(m):
+            data += bytes(len(m) - len(data))
+        assert m.count(sub, start, end) == data.count(sub, start, end)
+        m.close()
+
+
+# ---- memory control: lock, unlock, populate, resident ------------------------
+
+PAGE = 4096
+
+
+def test_populate_then_resident(mmf_mod):
+    import mmap as std
+    ps = std.PAGESIZE
+    m = mmf_mod.mmap(-1, 64 * ps, flags=mmf_mod.MAP_PRIVATE)
+    assert m.resident() == 0
+    m.populate(8 * ps, 4 * ps)
+    assert m.resident() == 4 * ps
+    assert m.resident(8 * ps + 10, 100) == 100  # clipped to the range
+    m.populate(0, None, True)  # for writing, all of it
+    assert m.resident() == 64 * ps
+    assert m.resident(len(m)) == 0  # an empty range at the end
+    assert m[:] == bytes(len(m))  # nothing written
+
+
+def test_populate_file_map_and_write(mmf_mod, tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"abc" * 5000)
+    with open(p, "r+b") as f:
+        m = mmf_mod.mmap(f.fileno(), 0)
+    m.populate()
+    m.populate(100, 1, True)
+    assert m.resident(0, 3) == 3
+    assert p.read_bytes() == b"abc" * 5000  # populate writes nothing
+    m.close()
+
+
+def test_lock_unlock(mmf_mod):
+    m = mmf_mod.mmap(-1, 16 * PAGE)
+    m.lock()
+    assert m.resident() == len(m)  # mlock faults the pages in
+    m.unlock()
+    m.lock(PAGE + 1, 10)
+    m.unlock(PAGE + 1, 10)
+    m.lock(len(m))  # empty range: nothing to do
+
+
+def test_memory_control_bad_input(mmf_mod):
+    m = mmf_mod.mmap(-1, 4 * PAGE)
+    for name in ("lock", "unlock", "populate", "resident"):
+        f = getattr(m, name)
+        with pytest.raises(ValueError, match="past the end"):
+            f(len(m) + 1)
+        with pytest.raises(ValueError, match="must not be negative"):
+            f(-1)
+        with pytest.raises(ValueError, match="must not be negative"):
+            f(0, -5)
+        with pytest.raises(TypeError):
+            f(0.5)
+        with pytest.raises(OverflowError):
+            f(2 ** 100)
+        with pytest.raises(TypeError):
+            f(0, 1, 0, 0)
+    ro = mmf_mod.mmap(-1, PAGE, access=mmf_mod.ACCESS_READ)
+    with pytest.raises(TypeError, match="readonly"):
+        ro.populate(0, None, True)
+    ro.populate()
+    none = mmf_mod.mmap(-1, PAGE, prot=0)
+    with pytest.raises(PermissionError):
+        none.populate()
+    m.close()
+    for name in ("lock", "unlock", "populate", "resident"):
+        with pytest.raises(ValueError, match="mmap closed or invalid"):
+            getattr(m, name)()
+
+
+def test_populate_past_end_of_file_fails_cleanly(mmf_mod, tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"x" * (3 * PAGE))
+    with open(p, "r+b") as f:
+        m = mmf_mod.mmap(f.fileno(), 0)
+        f.truncate(PAGE)
+    with pytest.raises(OSError):
+        m.populate()
+    m.populate(0, PAGE)  # the part still there
+    assert m[:4] == b"xxxx"
+    m.close()
+
+
+# ---- protect -------------------------------------------------------------------
+
+def test_protect_read_only_and_back(mmf_mod):
+    m = mmf_mod.mmap(-1, PAGE)
+    m[:3] = b"abc"
+    m.protect(mmf_mod.PROT_READ)
+    for write in (lambda: m.__setitem__(0, 1), lambda: m.write(b"x"),
+                  lambda: m.write_byte(1), lambda: m.move(0, 1, 1),
+                  lambda: m.__setitem__(slice(0, 1), b"z")):
+        with pytest.raises(TypeError, match="readonly"):
+            write()
+    assert m[:3] == b"abc" and m.tell() == 0
+    assert memoryview(m).readonly
+    m.protect(mmf_mod.PROT_READ | mmf_mod.PROT_WRITE)
+    m[0] = 65
+    assert m[:3] == b"Abc"
+    assert not memoryview(m).readonly
+    m.protect(0)
+    with pytest.raises(PermissionError):
+        m[0]
+    with pytest.raises(PermissionError):
+        m.find(b"A", 0)
+    m.protect(mmf_mod.PROT_READ)
+    assert m[:3] == b"Abc"
+
+
+def test_protect_refusals(mmf_mod):
+    ro = mmf_mod.mmap(-1, PAGE, access=mmf_mod.ACCESS_READ)
+    with pytest.raises(TypeError, match="readonly"):
+        ro.protect(mmf_mod.PROT_READ | mmf_mod.PROT_WRITE)
+    m = mmf_mod.mmap(-1, PAGE)
+    v = memoryview(m)
+    with pytest.raises(BufferError):
+        m.protect(mmf_mod.PROT_READ)
+    v.release()
+    with pytest.raises(OSError):
+        m.protect(0x7fffffff)  # bits the kernel refuses (EINVAL)
+    m[0] = 1  # unchanged: still writable
+    with pytest.raises(TypeError):
+        m.protect("r")
+    m.close()
+    with pytest.raises(ValueError, match="mmap closed or invalid"):
+        m.protect(mmf_mod.PROT_READ)
