@@ -131,6 +131,8 @@ typedef struct mmf_map {
     uint64_t fd_dev;      /* identity of fd, checked before each use */
     uint64_t fd_ino;
     unsigned char fd_known;   /* 1 once fd_dev/fd_ino are set */
+    unsigned char memfd;      /* 1 for an mmf_open_anon(MMF_OPT_MEMFD) map */
+    size_t page_size;     /* the page size backing the map */
     int syserr;           /* OS error of the last MMF_ESYS / MMF_EFAULT */
     const char *sysfunc;  /* name of the call that failed */
     size_t fault_offset;  /* offset in the map of the last MMF_EFAULT */
@@ -228,6 +230,42 @@ MMF_EXPORT mmf_status mmf_resolve_access(int *flags, int *prot,
 MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
                                int prot, mmf_access access, int64_t offset,
                                int trackfd);
+
+/* Options of mmf_open_anon() (beyond Python's mmap). */
+#define MMF_OPT_HUGEPAGES 0x1u /* transparent huge pages, for 2 MiB or more */
+#define MMF_OPT_MEMFD 0x2u     /* shared, backed by a sealed memfd: growable */
+
+/* mmf_open_anon() : An anonymous map of length bytes, like
+ * mmf_open(m, MMF_ANONYMOUS, length, flags, prot, access, 0, 1), with
+ * options:
+ * - MMF_OPT_HUGEPAGES: a map of at least 2 MiB is placed on a 2 MiB
+ *   boundary and advised MADV_HUGEPAGE, so that the kernel backs it with
+ *   transparent huge pages (first touches fault 2 MiB at a time);
+ *   mmf_page_size() says what the map got.
+ * - MMF_OPT_MEMFD: the memory is a memfd sealed against shrinking (so it
+ *   can never be truncated under the map), mapped shared. Unlike a plain
+ *   shared anonymous map it can grow with mmf_resize(); a forked child
+ *   shares it; mmf_fileno() gives its descriptor (close-on-exec) to hand to
+ *   another process, which can map it like a file. Shrinking unmaps the
+ *   tail but keeps the memfd's size. It behaves as a file map otherwise
+ *   (mmf_size() is the memfd's size).
+ * The options need an anonymous map; MEMFD also a shared one (flags
+ * MAP_SHARED): MMF_EINVAL otherwise.
+ * @return as mmf_open(), and MMF_EINVAL for options it cannot take. */
+MMF_EXPORT mmf_status mmf_open_anon(mmf_map *m, size_t length, int flags,
+                                    int prot, mmf_access access,
+                                    unsigned options);
+
+/* mmf_page_size() : The size of the pages backing the map: the huge page
+ * size for an MMF_OPT_HUGEPAGES map that got them advised (and the kernel
+ * has transparent huge pages enabled), else the system page size; 0 when
+ * closed. */
+MMF_EXPORT size_t mmf_page_size(const mmf_map *m);
+
+/* mmf_fileno() : The map's private file descriptor (a duplicate of the
+ * caller's, or the memfd), or -1 (anonymous map, trackfd off, closed). It
+ * stays the map's: do not close it. */
+MMF_EXPORT int mmf_fileno(const mmf_map *m);
 
 /* mmf_close() : Unmap and close the private fd. Closing a closed map does
  * nothing. The private fd is closed only if it is still the file that was

@@ -152,6 +152,10 @@ static const char MSG_NAME_NOTSUP[] =
 static const char MSG_INDEX[] = "mmap index out of range";
 static const char MSG_PROTECT_BUSY[] =
     "mmap can't change protection with extant buffers exported.";
+static const char MSG_OPT_ANON[] =
+    "hugepages and memfd need an anonymous map (fileno -1)";
+static const char MSG_OPT_BOTH[] = "hugepages and memfd do not combine";
+static const char MSG_OPT_SHARED[] = "memfd needs a shared map (MAP_SHARED)";
 static const char MSG_MEM_START[] = "start is past the end of the map";
 static const char MSG_MEM_NEGATIVE[] = "%s(): start and length must not be negative";
 static const char MSG_READINTO[] =
@@ -681,24 +685,29 @@ typedef struct new_args {
     int access;
     py_offset offset;
     int trackfd;
+    int hugepages;  /* mmf addition: MMF_OPT_HUGEPAGES */
+    int memfd;      /* mmf addition: MMF_OPT_MEMFD */
 } new_args;
 
 static int
 parse_new_args(PyObject *args, PyObject *kwds, new_args *a)
 {
     static char *kwlist[] = {"fileno", "length", "flags", "prot",
-                             "access", "offset", "trackfd", NULL};
+                             "access", "offset", "trackfd", "hugepages",
+                             "memfd", NULL};
 
     a->flags = MAP_SHARED;
     a->prot = PROT_READ | PROT_WRITE;
     a->access = MMF_ACCESS_DEFAULT;
     a->offset = 0;
     a->trackfd = 1;
+    a->hugepages = 0;
+    a->memfd = 0;
     return PyArg_ParseTupleAndKeywords(args, kwds,
-                                       "in|iii" OFFSET_FORMAT "$p",
+                                       "in|iii" OFFSET_FORMAT "$ppp",
                                        kwlist, &a->fd, &a->length, &a->flags,
                                        &a->prot, &a->access, &a->offset,
-                                       &a->trackfd);
+                                       &a->trackfd, &a->hugepages, &a->memfd);
 }
 
 /* Checks that come before the audit event, in CPython's order. On success
@@ -722,6 +731,18 @@ validate_new_args(const new_args *a, int *access)
     if (st != MMF_OK) {
         /* Only EACCESS and EACCESSFLAGS, which need no object. */
         set_error(NULL, st, &OP_PLAIN);
+        return 0;
+    }
+    if ((a->hugepages || a->memfd) && a->fd != -1) {
+        PyErr_SetString(PyExc_ValueError, MSG_OPT_ANON);
+        return 0;
+    }
+    if (a->hugepages && a->memfd) {
+        PyErr_SetString(PyExc_ValueError, MSG_OPT_BOTH);
+        return 0;
+    }
+    if (a->memfd && !(flags & MAP_SHARED)) {
+        PyErr_SetString(PyExc_ValueError, MSG_OPT_SHARED);
         return 0;
     }
     *access = (int)acc;
@@ -751,8 +772,16 @@ mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
      * can see self yet, so the GIL can go during fstat/dup/mmap. The
      * original flags/prot/access go in: mmf_open() resolves them again. */
     Py_BEGIN_ALLOW_THREADS
-    st = mmf_open(&self->map, a.fd, (size_t)a.length, a.flags, a.prot,
-                  (mmf_access)a.access, (int64_t)a.offset, a.trackfd);
+    if (a.hugepages || a.memfd) {
+        st = mmf_open_anon(&self->map, (size_t)a.length, a.flags, a.prot,
+                           (mmf_access)a.access,
+                           (a.hugepages ? MMF_OPT_HUGEPAGES : 0)
+                               | (a.memfd ? MMF_OPT_MEMFD : 0));
+    }
+    else {
+        st = mmf_open(&self->map, a.fd, (size_t)a.length, a.flags, a.prot,
+                      (mmf_access)a.access, (int64_t)a.offset, a.trackfd);
+    }
     Py_END_ALLOW_THREADS
     if (st != MMF_OK) {
         set_error(&self->map, st, &OP_PLAIN);
@@ -1513,6 +1542,24 @@ protect_impl(mmap_object *self, PyObject *arg)
 }
 
 static PyObject *
+page_size_impl(mmap_object *self)
+{
+    if (mmf_closed(&self->map)) {
+        return error(self, MMF_ECLOSED, &OP_PLAIN);
+    }
+    return PyLong_FromSize_t(mmf_page_size(&self->map));
+}
+
+static PyObject *
+fileno_impl(mmap_object *self)
+{
+    if (mmf_closed(&self->map)) {
+        return error(self, MMF_ECLOSED, &OP_PLAIN);
+    }
+    return PyLong_FromLong(mmf_fileno(&self->map));
+}
+
+static PyObject *
 lock_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 {
     return mem_impl(self, args, nargs, "lock", MEM_LOCK);
@@ -1636,6 +1683,8 @@ NOARGS_METHOD(close)
 NOARGS_METHOD(read_byte)
 NOARGS_METHOD(readline)
 NOARGS_METHOD(lines)
+NOARGS_METHOD(page_size)
+NOARGS_METHOD(fileno)
 NOARGS_METHOD(size)
 NOARGS_METHOD(tell)
 NOARGS_METHOD(enter)
@@ -2124,6 +2173,14 @@ PyDoc_STRVAR(protect_doc, SIG("protect($self, prot, /)")
 "PROT_READ makes it read-only, PROT_READ | PROT_WRITE writable again.\n"
 "An ACCESS_READ map stays read-only; BufferError while buffers are\n"
 "exported. Beyond the stdlib API.");
+PyDoc_STRVAR(page_size_doc, SIG("page_size($self, /)")
+"Return the size of the pages backing the map: the huge page size for a\n"
+"map made with hugepages=True that got them, else PAGESIZE. Beyond the\n"
+"stdlib API.");
+PyDoc_STRVAR(fileno_doc, SIG("fileno($self, /)")
+"Return the map's own file descriptor (a duplicate of the one given, or\n"
+"the memfd of memfd=True), or -1. It stays the map's: do not close it.\n"
+"Beyond the stdlib API.");
 PyDoc_STRVAR(lock_doc, SIG("lock($self, start=0, length=None, /)")
 "Lock the pages of [start, start + length) in RAM (mlock). Beyond the\n"
 "stdlib API. length defaults to the end; the range is widened to pages.");
@@ -2174,6 +2231,8 @@ static PyMethodDef mmap_methods[] = {
     {"count", FUNC_CAST(mmap_count), METH_FASTCALL, count_doc},
     {"readinto", mmap_readinto, METH_O, readinto_doc},
     {"protect", mmap_protect, METH_O, protect_doc},
+    {"page_size", mmap_page_size, METH_NOARGS, page_size_doc},
+    {"fileno", mmap_fileno, METH_NOARGS, fileno_doc},
     {"lock", FUNC_CAST(mmap_lock), METH_FASTCALL, lock_doc},
     {"unlock", FUNC_CAST(mmap_unlock), METH_FASTCALL, unlock_doc},
     {"populate", FUNC_CAST(mmap_populate), METH_FASTCALL, populate_doc},
@@ -2212,7 +2271,8 @@ static PyMemberDef mmap_members[] = {
 
 PyDoc_STRVAR(mmap_doc,
 "mmap(fileno, length, flags=MAP_SHARED, prot=PROT_WRITE|PROT_READ,\n"
-"     access=ACCESS_DEFAULT, offset=0, *, trackfd=True)\n"
+"     access=ACCESS_DEFAULT, offset=0, *, trackfd=True, hugepages=False,\n"
+"     memfd=False)\n"
 "\n"
 "Map length bytes of the file open as fileno, from offset, and return a\n"
 "mmap object. length 0 maps the whole file from offset. flags is\n"
@@ -2222,7 +2282,10 @@ PyDoc_STRVAR(mmap_doc,
 "trackfd=False no duplicate of the file descriptor is kept (size() and\n"
 "resize() are then unavailable).\n"
 "\n"
-"To map anonymous memory, pass -1 as fileno.");
+"To map anonymous memory, pass -1 as fileno. mmf additions, for anonymous\n"
+"maps: hugepages=True asks for transparent huge pages (maps of 2 MiB or\n"
+"more); memfd=True backs a shared map with a sealed memfd, which can grow\n"
+"with resize() and be handed to another process (fileno()).");
 
 static PyType_Slot mmap_slots[] = {
     {Py_tp_new, (void *)mmap_new},

@@ -19,7 +19,7 @@ mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
  * success every field but pos is set; on failure m is closed again. */
 mmf_status mmf__os_open(mmf_map *m, int fd, size_t length, int flags,
                         int prot, mmf_access access, int64_t offset,
-                        int trackfd);
+                        int trackfd, unsigned options);
 
 /* Unmap and close; errors ignored. m->data and m->fd are already cleared by
  * the caller, which passes their old values. */

@@ -84,9 +84,9 @@ mmf_resolve_access(int *flags, int *prot, mmf_access *access)
     return s;
 }
 
-mmf_status
-mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
-         mmf_access access, int64_t offset, int trackfd)
+static mmf_status
+open_map(mmf_map *m, int fd, size_t length, int flags, int prot,
+         mmf_access access, int64_t offset, int trackfd, unsigned options)
 {
     mmf_status s;
 
@@ -98,7 +98,8 @@ mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     if ((s = mmf_resolve_access(&flags, &prot, &access)) != MMF_OK)
         return s;
     mmf__guard_ready();
-    s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd);
+    s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd,
+                     options);
     if (s != MMF_OK) {
         int err = m->syserr;
         const char *func = m->sysfunc;
@@ -107,6 +108,38 @@ mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
         m->sysfunc = func;
     }
     return s;
+}
+
+mmf_status
+mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
+         mmf_access access, int64_t offset, int trackfd)
+{
+    return open_map(m, fd, length, flags, prot, access, offset, trackfd, 0);
+}
+
+mmf_status
+mmf_open_anon(mmf_map *m, size_t length, int flags, int prot,
+              mmf_access access, unsigned options)
+{
+    if (options & ~(MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD)) {
+        if (m->data == NULL)
+            mmf_init(m);
+        return MMF_EINVAL;
+    }
+    return open_map(m, MMF_ANONYMOUS, length, flags, prot, access, 0, 1,
+                    options);
+}
+
+size_t
+mmf_page_size(const mmf_map *m)
+{
+    return m->data == NULL ? 0 : m->page_size;
+}
+
+int
+mmf_fileno(const mmf_map *m)
+{
+    return m->data == NULL ? -1 : m->fd;
 }
 
 /* The closed state is published before anything is released, so that the

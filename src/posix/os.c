@@ -5,8 +5,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -150,14 +152,97 @@ set_mode(mmf_map *m, int flags, int prot, mmf_access access)
     m->writable = access != MMF_ACCESS_READ;
 }
 
+static int truncate_file(int fd, int64_t len);
+
+/* The size of a transparent huge page, and whether the kernel may use them
+ * for a map advised MADV_HUGEPAGE (0 when it never does). */
+static size_t
+thp_size(void)
+{
+    char buf[128];
+    size_t huge = (size_t)2 << 20;
+
+    if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+                           sizeof buf) < 0
+        || strstr(buf, "[never]") != NULL)
+        return 0;
+    if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/"
+                           "hpage_pmd_size", buf, sizeof buf) > 0) {
+        unsigned long v = strtoul(buf, NULL, 10);
+        if (v >= mmf__os_pagesize() && (v & (v - 1)) == 0)
+            huge = (size_t)v;
+    }
+    return huge;
+}
+
+/* An anonymous private or shared map of length bytes on a huge-page
+ * boundary, advised MADV_HUGEPAGE: map length + huge, then unmap the head
+ * and the tail around the aligned part. */
+static mmf_status
+map_huge(mmf_map *m, size_t length, int prot, int flags, void **out)
+{
+    size_t huge = thp_size(), ps = mmf__os_pagesize(), span;
+    unsigned char *p, *a;
+    int rc;
+
+    if (huge == 0 || length < huge || length > SIZE_MAX - 2 * huge)
+        return MMF_ENOTSUP; /* the caller maps it plainly */
+    span = length + huge;
+    RETRY_PTR(p, mmf__sys.mmap(NULL, span, prot, flags, -1, 0));
+    if ((void *)p == MAP_FAILED)
+        return mmf__syserr(m, "mmap", errno);
+    a = (unsigned char *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+    length = (length + ps - 1) / ps * ps;
+    if (a > p)
+        mmf__sys.munmap(p, (size_t)(a - p));
+    if (p + span > a + length)
+        mmf__sys.munmap(a + length, (size_t)(p + span - (a + length)));
+    RETRY(rc, mmf__sys.madvise(a, length, MADV_HUGEPAGE));
+    m->page_size = rc == 0 ? huge : ps;
+    *out = a;
+    return MMF_OK;
+}
+
+/* A memfd of length bytes, sealed against shrinking: its fd, or -1 with
+ * the failure recorded in m. */
+static int
+make_memfd(mmf_map *m, size_t length)
+{
+    int fd, err;
+
+    RETRY(fd, mmf__sys.memfd("mmf"));
+    if (fd < 0) {
+        mmf__syserr(m, "memfd_create", errno);
+        return -1;
+    }
+    if ((err = truncate_file(fd, (int64_t)length)) != 0) {
+        mmf__syserr(m, "ftruncate", err);
+        mmf__sys.close(fd);
+        return -1;
+    }
+    if (mmf__sys.add_seals(fd, F_SEAL_SHRINK) != 0) {
+        mmf__syserr(m, "fcntl", errno);
+        mmf__sys.close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 mmf_status
 mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
-             mmf_access access, int64_t offset, int trackfd)
+             mmf_access access, int64_t offset, int trackfd,
+             unsigned options)
 {
     struct stat st;
     int rc, have_st = 0, newfd = -1;
+    void *p = MAP_FAILED;
     mmf_status s;
 
+    if (options != 0
+        && (fd != MMF_ANONYMOUS || options == (MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD)
+            || ((options & MMF_OPT_MEMFD) && !(flags & MAP_SHARED))))
+        return MMF_EINVAL;
+    m->page_size = mmf__os_pagesize();
     if (fd != MMF_ANONYMOUS) {
         RETRY(rc, mmf__sys.fstat(fd, &st));
         have_st = rc == 0;
@@ -165,7 +250,13 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
             && (s = check_file_size(fd, &st, &length, offset)) != MMF_OK)
             return s;
     }
-    if (fd == MMF_ANONYMOUS)
+    if (options & MMF_OPT_MEMFD) {
+        if ((newfd = make_memfd(m, length)) < 0)
+            return MMF_ESYS;
+        fd = newfd;
+        trackfd = 1;
+    }
+    else if (fd == MMF_ANONYMOUS)
         flags |= MAP_ANONYMOUS;
     else if (trackfd) {
         RETRY(newfd, mmf__sys.dupfd(fd));
@@ -173,8 +264,14 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
             return mmf__syserr(m, "dup", errno);
     }
 
-    void *p;
-    RETRY_PTR(p, mmf__sys.mmap(NULL, length, prot, flags, fd, (off_t)offset));
+    if (options & MMF_OPT_HUGEPAGES) {
+        s = map_huge(m, length, prot, flags, &p);
+        if (s != MMF_OK && s != MMF_ENOTSUP)
+            return s;
+    }
+    if (p == MAP_FAILED)
+        RETRY_PTR(p, mmf__sys.mmap(NULL, length, prot, flags, fd,
+                                   (off_t)offset));
     if (p == MAP_FAILED) {
         int err = errno;
         if (newfd >= 0)
@@ -186,6 +283,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     m->offset = offset;
     m->fd = newfd;
     m->anonymous = fd == MMF_ANONYMOUS;
+    m->memfd = (options & MMF_OPT_MEMFD) != 0;
     m->trackfd = trackfd != 0;
     if (newfd >= 0)
         remember_identity(m, have_st ? &st : NULL);
@@ -409,6 +507,9 @@ remap(mmf_map *m, size_t newsize)
 static mmf_status
 grow_file_map(mmf_map *m, size_t newsize, int64_t old_fsize)
 {
+    /* a memfd keeps its size when its map shrinks (it is sealed) */
+    if (m->memfd && old_fsize >= m->offset + (int64_t)newsize)
+        return remap(m, newsize);
     int err = truncate_file(m->fd, m->offset + (int64_t)newsize);
     if (err != 0)
         return mmf__syserr(m, "ftruncate", err);
@@ -448,6 +549,8 @@ mmf__os_resize(mmf_map *m, size_t newsize)
         return s;
     if (newsize >= m->size)
         return grow_file_map(m, newsize, (int64_t)st.st_size);
+    if (m->memfd)
+        return remap(m, newsize);
     return shrink_file_map(m, newsize);
 }
 

@@ -45,6 +45,33 @@ sys_blkdev_size(int fd, uint64_t *size)
     return ioctl(fd, BLKGETSIZE64, size);
 }
 
+static int
+sys_memfd(const char *name)
+{
+    return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+}
+
+static int
+sys_add_seals(int fd, int seals)
+{
+    return fcntl(fd, F_ADD_SEALS, seals);
+}
+
+static long
+sys_read_text(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0 || cap == 0)
+        return -1;
+    n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return (long)n;
+}
+
 #define MMF_SYS_DEFAULT                                                      \
     {                                                                        \
         .mmap = mmap, .munmap = munmap, .mremap = sys_mremap,                \
@@ -54,7 +81,8 @@ sys_blkdev_size(int fd, uint64_t *size)
         .thread_sigmask = pthread_sigmask,                                   \
         .sigtimedwait = sigtimedwait, .blkdev_size = sys_blkdev_size,        \
         .mlock = mlock, .munlock = munlock, .mincore = mincore,              \
-        .mprotect = mprotect,                                                \
+        .mprotect = mprotect, .memfd = sys_memfd,                            \
+        .add_seals = sys_add_seals, .read_text = sys_read_text,              \
     }
 
 const struct mmf__sys mmf__sys_default = MMF_SYS_DEFAULT;

@@ -42,6 +42,13 @@ struct mmf__sys {
     int (*munlock)(const void *addr, size_t len);
     int (*mincore)(void *addr, size_t len, unsigned char *vec);
     int (*mprotect)(void *addr, size_t len, int prot);
+    /* memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING) */
+    int (*memfd)(const char *name);
+    /* fcntl(fd, F_ADD_SEALS, seals) */
+    int (*add_seals)(int fd, int seals);
+    /* The start of a small text file (sysfs) into buf, NUL-terminated;
+     * the byte count, or -1. */
+    long (*read_text)(const char *path, char *buf, size_t cap);
 };
 
 extern struct mmf__sys mmf__sys;

@@ -263,3 +263,112 @@ def test_protect_refusals(mmf_mod):
     m.close()
     with pytest.raises(ValueError, match="mmap closed or invalid"):
         m.protect(mmf_mod.PROT_READ)
+
+
+# ---- hugepages, memfd, page_size, fileno ----------------------------------------
+
+MiB = 1 << 20
+
+
+def thp_mode():
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            return f.read().split("[")[1].split("]")[0]
+    except (OSError, IndexError):
+        return "absent"
+
+
+def test_hugepages_private_map(mmf_mod):
+    import mmap as std
+    m = mmf_mod.mmap(-1, 8 * MiB, flags=mmf_mod.MAP_PRIVATE, hugepages=True)
+    if thp_mode() in ("always", "madvise"):
+        assert m.page_size() == 2 * MiB
+    else:
+        assert m.page_size() == std.PAGESIZE
+    m[:] = b"h" * len(m)
+    assert m[-3:] == b"hhh" and m.count(b"h", 0) == len(m)
+    m.resize(9 * MiB)  # a private anonymous map grows
+    assert m[8 * MiB:8 * MiB + 4] == bytes(4)
+    m.close()
+    small = mmf_mod.mmap(-1, 4096, hugepages=True)  # too small: plain pages
+    assert small.page_size() == std.PAGESIZE
+    assert mmf_mod.mmap(-1, 4096).page_size() == std.PAGESIZE
+
+
+def test_memfd_map_grows_and_is_shared(mmf_mod):
+    import os
+    m = mmf_mod.mmap(-1, 4096, memfd=True)
+    fd = m.fileno()
+    assert fd >= 0 and not os.get_inheritable(fd)
+    m[:5] = b"hello"
+    m.resize(3 * 4096)  # a plain shared anonymous map cannot do this
+    assert len(m) == 3 * 4096 == m.size()
+    m[-1] = 9
+    pid = os.fork()
+    if pid == 0:
+        m[5:8] = b"!!!"
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert m[:8] == b"hello!!!"
+    other = mmf_mod.mmap(fd, 0)  # another map of the same memory
+    assert other[:8] == b"hello!!!" and other[-1] == 9
+    other.close()
+    m.resize(4096)  # shrinks the map, not the sealed memfd
+    assert len(m) == 4096 and m.size() == 3 * 4096
+    with pytest.raises(OSError):
+        os.ftruncate(fd, 0)  # F_SEAL_SHRINK: never truncated under the map
+    assert m[:5] == b"hello"
+    m.close()
+    assert m.closed
+
+
+def test_memfd_handed_to_another_process(mmf_mod, tmp_path):
+    import subprocess
+    import sys
+    from conftest import BUILD_DIR
+    m = mmf_mod.mmap(-1, 4096, memfd=True)
+    code = ("import sys; sys.path.insert(0, %r); import mmf; "
+            "m = mmf.mmap(int(sys.argv[1]), 0); m[:4] = b'from'; "
+            "print(len(m))" % BUILD_DIR)
+    r = subprocess.run([sys.executable, "-c", code, str(m.fileno())],
+                       pass_fds=[m.fileno()], stdout=subprocess.PIPE,
+                       check=True)
+    assert r.stdout.strip() == b"4096"
+    assert m[:4] == b"from"
+    m.close()
+
+
+def test_fileno(mmf_mod, tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"x" * 10)
+    with open(p, "rb") as f:
+        m = mmf_mod.mmap(f.fileno(), 0, access=mmf_mod.ACCESS_READ)
+        assert m.fileno() not in (-1, f.fileno())  # its own duplicate
+    assert mmf_mod.mmap(-1, 10).fileno() == -1
+    with open(p, "rb") as f:
+        assert mmf_mod.mmap(f.fileno(), 0, access=mmf_mod.ACCESS_READ,
+                            trackfd=False).fileno() == -1
+    m.close()
+    with pytest.raises(ValueError, match="mmap closed or invalid"):
+        m.fileno()
+    with pytest.raises(ValueError, match="mmap closed or invalid"):
+        m.page_size()
+
+
+def test_options_bad_input(mmf_mod, tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"x" * 4096)
+    with open(p, "r+b") as f:
+        for kw in ({"hugepages": True}, {"memfd": True}):
+            with pytest.raises(ValueError, match="anonymous"):
+                mmf_mod.mmap(f.fileno(), 0, **kw)
+    with pytest.raises(ValueError, match="do not combine"):
+        mmf_mod.mmap(-1, 4096, hugepages=True, memfd=True)
+    with pytest.raises(ValueError, match="shared"):
+        mmf_mod.mmap(-1, 4096, memfd=True, flags=mmf_mod.MAP_PRIVATE)
+    with pytest.raises(ValueError, match="shared"):
+        mmf_mod.mmap(-1, 4096, memfd=True, access=mmf_mod.ACCESS_COPY)
+    with pytest.raises(TypeError):
+        mmf_mod.mmap(-1, 4096, True, hugepages=True, memfd=True, bogus=1)
+    # False is the default: plain maps
+    assert mmf_mod.mmap(-1, 4096, hugepages=False, memfd=False).fileno() == -1
