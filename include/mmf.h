@@ -133,6 +133,8 @@ typedef struct mmf_map {
     unsigned char fd_known;   /* 1 once fd_dev/fd_ino are set */
     unsigned char memfd;      /* 1 for an mmf_open_anon(MMF_OPT_MEMFD) map */
     size_t page_size;     /* the page size backing the map */
+    size_t delta;         /* data - the mapping's start (unaligned offset) */
+    size_t mapped;        /* the mapping's length from data - delta */
     int syserr;           /* OS error of the last MMF_ESYS / MMF_EFAULT */
     const char *sysfunc;  /* name of the call that failed */
     size_t fault_offset;  /* offset in the map of the last MMF_EFAULT */
@@ -230,6 +232,25 @@ MMF_EXPORT mmf_status mmf_resolve_access(int *flags, int *prot,
 MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
                                int prot, mmf_access access, int64_t offset,
                                int trackfd);
+
+/* mmf_open_path() : Open the file at path and map it (beyond Python's
+ * mmap; the modes of numpy.memmap):
+ *   "r"  read-only (ACCESS_READ);       "r+" read-write, shared (WRITE);
+ *   "w+" create or truncate, then size the file to offset + size, with its
+ *        disk space allocated (posix_fallocate), so that a full disk fails
+ *        here (MMF_ESYS, ENOSPC) and not as a fault later (WRITE);
+ *   "c"  copy-on-write (ACCESS_COPY).
+ * size is the length to map; 0 means to the end of the file (not for
+ * "w+", which needs one: MMF_EINVAL). offset may be any byte offset: the
+ * mapping starts at the page below it. An empty file, or an offset at its
+ * end with size 0, gives an empty map (length 0; "r+" can resize it). The
+ * map owns the descriptor it opened (close-on-exec).
+ * @return MMF_OK, MMF_EINVAL (mode, size, offset < 0), MMF_EOFFSET
+ *         (offset past the end), MMF_ELENGTH (offset + size past the end),
+ *         MMF_ESYS (open, fstat, posix_fallocate, mmap...). */
+MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
+                                    const char *mode, uint64_t size,
+                                    int64_t offset);
 
 /* Options of mmf_open_anon() (beyond Python's mmap). */
 #define MMF_OPT_HUGEPAGES 0x1u /* transparent huge pages, for 2 MiB or more */

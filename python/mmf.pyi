@@ -5,7 +5,7 @@
 # `flush(..., flags=)`, `madvise(..., length=None)`, `set_name()`, and
 # `None` accepted for find()/rfind() bounds.
 import sys
-from _typeshed import ReadableBuffer, Unused, WriteableBuffer
+from _typeshed import ReadableBuffer, StrOrBytesPath, Unused, WriteableBuffer
 from collections.abc import Iterator
 from typing import Final, Literal, NoReturn, final, overload
 from typing_extensions import Self
@@ -58,6 +58,8 @@ class mmap:
         offset: int = 0,
         *,
         trackfd: bool = True,
+        hugepages: bool = False,  # mmf addition (anonymous maps)
+        memfd: bool = False,  # mmf addition (shared anonymous maps)
     ) -> Self: ...
     def close(self) -> None: ...
     @property
@@ -99,6 +101,8 @@ class mmap:
     def populate(self, start: int = 0, length: int | None = None,
                  write: bool = False, /) -> None: ...
     def resident(self, start: int = 0, length: int | None = None, /) -> int: ...
+    def page_size(self) -> int: ...
+    def fileno(self) -> int: ...
     def resize(self, newsize: int, /) -> None: ...
     def seek(self, pos: int, whence: int = 0, /) -> int: ...
     def seekable(self) -> Literal[True]: ...
@@ -177,6 +181,14 @@ if sys.platform == "darwin":
     MAP_TPRO: Final[int]
 
 def reinstall_fault_guard() -> None: ...
+
+# mmf addition: open a file by path and map it (numpy.memmap's modes)
+def open(
+    path: StrOrBytesPath,
+    mode: Literal["r", "r+", "w+", "c"] = "r",
+    size: int | None = None,
+    offset: int = 0,
+) -> mmap: ...
 
 @final
 class LineIterator(Iterator[bytes]):

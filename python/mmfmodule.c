@@ -156,6 +156,10 @@ static const char MSG_OPT_ANON[] =
     "hugepages and memfd need an anonymous map (fileno -1)";
 static const char MSG_OPT_BOTH[] = "hugepages and memfd do not combine";
 static const char MSG_OPT_SHARED[] = "memfd needs a shared map (MAP_SHARED)";
+static const char MSG_OPEN_MODE[] =
+    "mode must be 'r', 'r+', 'w+' or 'c', not '%.20s'";
+static const char MSG_OPEN_NEGATIVE[] = "size and offset must not be negative";
+static const char MSG_OPEN_SIZE[] = "mode 'w+' needs a size greater than 0";
 static const char MSG_MEM_START[] = "start is past the end of the map";
 static const char MSG_MEM_NEGATIVE[] = "%s(): start and length must not be negative";
 static const char MSG_READINTO[] =
@@ -2607,7 +2611,85 @@ reinstall_fault_guard(PyObject *module, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(open_doc,
+"open($module, path, mode='r', size=None, offset=0)\n--\n\n"
+"Open the file at path and map it; return an mmap object (beyond the\n"
+"stdlib API; the modes of numpy.memmap):\n\n"
+"  'r'   read-only (ACCESS_READ)\n"
+"  'r+'  read-write, shared with the file (ACCESS_WRITE)\n"
+"  'w+'  create or truncate, size the file to offset + size with its disk\n"
+"        space allocated (a full disk fails here with ENOSPC), read-write\n"
+"  'c'   copy-on-write (ACCESS_COPY)\n\n"
+"size is the length to map (None: to the end of the file; required for\n"
+"'w+'). offset may be any byte offset. An empty file gives an empty map.\n"
+"The map owns the descriptor it opened (see fileno()).");
+
+static PyObject *
+mod_open(PyObject *module, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"path", "mode", "size", "offset", NULL};
+    PyObject *path_obj, *path = NULL, *size_obj = Py_None;
+    const char *mode = "r";
+    Py_ssize_t size = 0;
+    long long offset = 0;
+    mmap_object *self;
+    mmf_status st;
+    module_state *state = get_state(module);
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|sOL:open", kwlist,
+                                     &path_obj, &mode, &size_obj, &offset)
+        || !PyUnicode_FSConverter(path_obj, &path)) {
+        return NULL;
+    }
+    if (size_obj != Py_None && !as_ssize(size_obj, &size)) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    if (strcmp(mode, "r") != 0 && strcmp(mode, "r+") != 0
+        && strcmp(mode, "w+") != 0 && strcmp(mode, "c") != 0) {
+        PyErr_Format(PyExc_ValueError, MSG_OPEN_MODE, mode);
+    }
+    else if (size < 0 || offset < 0) {
+        PyErr_SetString(PyExc_ValueError, MSG_OPEN_NEGATIVE);
+    }
+    else if (strcmp(mode, "w+") == 0 && size == 0) {
+        PyErr_SetString(PyExc_ValueError, MSG_OPEN_SIZE);
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    self = (mmap_object *)state->mmap_type->tp_alloc(state->mmap_type, 0);
+    if (self == NULL) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    /* tp_alloc zeroed the object: a closed map */
+    Py_BEGIN_ALLOW_THREADS
+    st = mmf_open_path(&self->map, PyBytes_AS_STRING(path), mode,
+                       (uint64_t)size, (int64_t)offset);
+    Py_END_ALLOW_THREADS
+    if (st == MMF_ESYS && mmf_sysfunc(&self->map) != NULL
+        && strcmp(mmf_sysfunc(&self->map), "open") == 0) {
+        PyObject *name = PyOS_FSPath(path_obj);
+        errno = mmf_syserr(&self->map);
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError,
+                                             name != NULL ? name : path);
+        Py_XDECREF(name);
+    }
+    else if (st != MMF_OK) {
+        set_error(&self->map, st, &OP_PLAIN);
+    }
+    Py_DECREF(path);
+    if (st != MMF_OK) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
 static PyMethodDef mod_methods[] = {
+    {"open", FUNC_CAST(mod_open), METH_VARARGS | METH_KEYWORDS, open_doc},
     {"reinstall_fault_guard", reinstall_fault_guard, METH_NOARGS,
      reinstall_fault_guard_doc},
     {NULL, NULL, 0, NULL}

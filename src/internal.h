@@ -21,6 +21,10 @@ mmf_status mmf__os_open(mmf_map *m, int fd, size_t length, int flags,
                         int prot, mmf_access access, int64_t offset,
                         int trackfd, unsigned options);
 
+/* mmf_open_path(): m is closed on entry; on failure m is closed again. */
+mmf_status mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
+                             uint64_t size, int64_t offset);
+
 /* Unmap and close; errors ignored. m->data and m->fd are already cleared by
  * the caller, which passes their old values. */
 void mmf__os_release(const mmf_map *m, unsigned char *data, size_t size,

@@ -118,6 +118,29 @@ mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
 }
 
 mmf_status
+mmf_open_path(mmf_map *m, const char *path, const char *mode, uint64_t size,
+              int64_t offset)
+{
+    mmf_status s;
+
+    if (m->data != NULL)
+        return MMF_EINVAL;
+    mmf_init(m);
+    if (path == NULL || mode == NULL || offset < 0)
+        return MMF_EINVAL;
+    mmf__guard_ready();
+    s = mmf__os_open_path(m, path, mode, size, offset);
+    if (s != MMF_OK) {
+        int err = m->syserr;
+        const char *func = m->sysfunc;
+        mmf_init(m);
+        m->syserr = err;
+        m->sysfunc = func;
+    }
+    return s;
+}
+
+mmf_status
 mmf_open_anon(mmf_map *m, size_t length, int flags, int prot,
               mmf_access access, unsigned options)
 {
@@ -277,7 +300,8 @@ mmf_protect(mmf_map *m, int prot)
 }
 
 /* The byte range [*start, *start + *length) clamped to the map, then
- * widened to whole pages; *lo and *hi keep the clamped byte range. */
+ * widened to whole pages, as offsets from the mapping's start (data -
+ * delta); *lo and *hi keep the clamped byte range, in the same terms. */
 static mmf_status
 page_range(const mmf_map *m, size_t *start, size_t *length, size_t *lo,
            size_t *hi)
@@ -290,10 +314,11 @@ page_range(const mmf_map *m, size_t *start, size_t *length, size_t *lo,
         return MMF_ERANGE;
     if (*length > m->size - *start)
         *length = m->size - *start;
-    *lo = *start;
-    *hi = *start + *length;
-    a = *start - *start % ps;
-    *length += *start - a;
+    /* from here on, offsets from the mapping's start (data - delta) */
+    *lo = m->delta + *start;
+    *hi = *lo + *length;
+    a = *lo - *lo % ps;
+    *length += *lo - a;
     *start = a;
     return MMF_OK;
 }

@@ -154,6 +154,14 @@ set_mode(mmf_map *m, int flags, int prot, mmf_access access)
 
 static int truncate_file(int fd, int64_t len);
 
+/* The start of the mapping: data is delta bytes into it (an offset that is
+ * not a multiple of the page size, from mmf_open_path()). */
+static unsigned char *
+base(const mmf_map *m)
+{
+    return m->data - m->delta;
+}
+
 /* The size of a transparent huge page, and whether the kernel may use them
  * for a map advised MADV_HUGEPAGE (0 when it never does). */
 static size_t
@@ -280,6 +288,8 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     }
     m->data = p;
     m->size = length;
+    m->delta = 0;
+    m->mapped = length;
     m->offset = offset;
     m->fd = newfd;
     m->anonymous = fd == MMF_ANONYMOUS;
@@ -289,6 +299,96 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
         remember_identity(m, have_st ? &st : NULL);
     set_mode(m, flags, prot, access);
     return MMF_OK;
+}
+
+mmf_status
+mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
+                  uint64_t size, int64_t offset)
+{
+    static const struct {
+        const char *mode;
+        int oflags, flags, prot;
+        mmf_access access;
+    } modes[] = {
+        {"r", O_RDONLY, MAP_SHARED, PROT_READ, MMF_ACCESS_READ},
+        {"r+", O_RDWR, MAP_SHARED, PROT_READ | PROT_WRITE, MMF_ACCESS_WRITE},
+        {"w+", O_RDWR | O_CREAT | O_TRUNC, MAP_SHARED, PROT_READ | PROT_WRITE,
+         MMF_ACCESS_WRITE},
+        {"c", O_RDONLY, MAP_PRIVATE, PROT_READ | PROT_WRITE, MMF_ACCESS_COPY},
+    };
+    size_t k, ps = mmf__os_pagesize(), delta, length, mapped;
+    struct stat st;
+    int fd, rc, err;
+    unsigned char *p;
+    mmf_status s = MMF_OK;
+
+    for (k = 0; k < sizeof modes / sizeof modes[0]; k++)
+        if (strcmp(mode, modes[k].mode) == 0)
+            break;
+    if (k == sizeof modes / sizeof modes[0]
+        || (modes[k].oflags & O_CREAT && size == 0)
+        || size > (uint64_t)PTRDIFF_MAX
+        || (uint64_t)offset > (uint64_t)INT64_MAX - size)
+        return MMF_EINVAL;
+    RETRY(fd, mmf__sys.open(path, modes[k].oflags));
+    if (fd < 0)
+        return mmf__syserr(m, "open", errno);
+    if (modes[k].oflags & O_CREAT) {
+        /* the disk space now: a full disk fails here, not as a fault */
+        err = mmf__sys.fallocate(fd, 0, (off_t)(offset + (int64_t)size));
+        if (err == EOPNOTSUPP || err == EINVAL) /* no such support: size */
+            err = truncate_file(fd, offset + (int64_t)size);
+        if (err != 0) {
+            s = mmf__syserr(m, "posix_fallocate", err);
+            goto fail;
+        }
+    }
+    RETRY(rc, mmf__sys.fstat(fd, &st));
+    if (rc != 0) {
+        s = mmf__syserr(m, "fstat", errno);
+        goto fail;
+    }
+    if (S_ISREG(st.st_mode) && offset > (int64_t)st.st_size) {
+        s = MMF_EOFFSET;
+        goto fail;
+    }
+    if (size == 0)
+        size = S_ISREG(st.st_mode) ? (uint64_t)(st.st_size - offset) : 0;
+    else if (S_ISREG(st.st_mode)
+             && (uint64_t)(st.st_size - offset) < size) {
+        s = MMF_ELENGTH;
+        goto fail;
+    }
+    if (size > (uint64_t)PTRDIFF_MAX - ps) {
+        s = MMF_ELENGTH;
+        goto fail;
+    }
+    length = (size_t)size;
+    delta = (size_t)(offset % (int64_t)ps);
+    /* an empty map still maps a page (the file's, past its end: never
+     * touched), so that it is open and can grow like any other */
+    mapped = delta + length > 0 ? delta + length : ps;
+    RETRY_PTR(p, mmf__sys.mmap(NULL, mapped, modes[k].prot, modes[k].flags,
+                               fd, (off_t)(offset - (int64_t)delta)));
+    if ((void *)p == MAP_FAILED) {
+        s = mmf__syserr(m, "mmap", errno);
+        goto fail;
+    }
+    m->data = p + delta;
+    m->size = length;
+    m->delta = delta;
+    m->mapped = mapped;
+    m->offset = offset;
+    m->fd = fd;
+    m->anonymous = 0;
+    m->trackfd = 1;
+    m->page_size = ps;
+    remember_identity(m, &st);
+    set_mode(m, modes[k].flags, modes[k].prot, modes[k].access);
+    return MMF_OK;
+fail:
+    mmf__sys.close(fd);
+    return s;
 }
 
 #ifndef MAP_HUGE_SHIFT
@@ -337,8 +437,9 @@ mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
     struct stat st;
     int rc;
 
+    (void)size; /* the whole mapping goes: m->mapped from data - delta */
     if (data != NULL)
-        unmap(m, data, size);
+        unmap(m, data - m->delta, m->mapped);
     if (fd < 0)
         return;
     /* Close it unless it is now provably another file (or no file): when
@@ -354,7 +455,13 @@ mmf_status
 mmf__os_flush(mmf_map *m, size_t offset, size_t size, int flags)
 {
     int rc;
-    RETRY(rc, mmf__sys.msync(m->data + offset, size, flags ? flags : MS_SYNC));
+    unsigned char *a = m->data + offset;
+    if (m->delta != 0) { /* offsets are from data, not from a page */
+        size_t ps = mmf__os_pagesize(), back = (size_t)((uintptr_t)a % ps);
+        a -= back;
+        size += back;
+    }
+    RETRY(rc, mmf__sys.msync(a, size, flags ? flags : MS_SYNC));
     return rc == 0 ? MMF_OK : mmf__syserr(m, "msync", errno);
 }
 
@@ -362,7 +469,13 @@ mmf_status
 mmf__os_madvise(mmf_map *m, int advice, size_t start, size_t length)
 {
     int rc;
-    RETRY(rc, mmf__sys.madvise(m->data + start, length, advice));
+    unsigned char *a = m->data + start;
+    if (m->delta != 0) { /* as for flush */
+        size_t ps = mmf__os_pagesize(), back = (size_t)((uintptr_t)a % ps);
+        a -= back;
+        length += back;
+    }
+    RETRY(rc, mmf__sys.madvise(a, length, advice));
     return rc == 0 ? MMF_OK : mmf__syserr(m, "madvise", errno);
 }
 
@@ -373,7 +486,7 @@ mmf__os_protect(mmf_map *m, int prot)
 
     if ((prot & PROT_WRITE) && m->access == MMF_ACCESS_READ)
         return MMF_EREADONLY;
-    RETRY(rc, mmf__sys.mprotect(m->data, m->size, prot));
+    RETRY(rc, mmf__sys.mprotect(base(m), m->mapped, prot));
     if (rc != 0)
         return mmf__syserr(m, "mprotect", errno);
     m->prot = prot;
@@ -387,9 +500,9 @@ mmf__os_lock(mmf_map *m, size_t start, size_t length, int lock)
 {
     int rc;
     if (lock)
-        RETRY(rc, mmf__sys.mlock(m->data + start, length));
+        RETRY(rc, mmf__sys.mlock(base(m) + start, length));
     else
-        RETRY(rc, mmf__sys.munlock(m->data + start, length));
+        RETRY(rc, mmf__sys.munlock(base(m) + start, length));
     return rc == 0 ? MMF_OK : mmf__syserr(m, lock ? "mlock" : "munlock", errno);
 }
 
@@ -402,7 +515,7 @@ mmf_status
 mmf__os_populate(mmf_map *m, size_t start, size_t length, int write)
 {
     int rc;
-    RETRY(rc, mmf__sys.madvise(m->data + start, length,
+    RETRY(rc, mmf__sys.madvise(base(m) + start, length,
                                write ? MADV_POPULATE_WRITE
                                      : MADV_POPULATE_READ));
     if (rc == 0)
@@ -425,7 +538,7 @@ mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo,
         if (n > sizeof vec * ps)
             n = sizeof vec * ps;
         pages = (n + ps - 1) / ps;
-        RETRY(rc, mmf__sys.mincore(m->data + start + done, n, vec));
+        RETRY(rc, mmf__sys.mincore(base(m) + start + done, n, vec));
         if (rc != 0)
             return mmf__syserr(m, "mincore", errno);
         for (size_t i = 0; i < pages; i++) {
@@ -493,12 +606,13 @@ truncate_file(int fd, int64_t len)
 static mmf_status
 remap(mmf_map *m, size_t newsize)
 {
-    void *p;
-    RETRY_PTR(p, mmf__sys.mremap(m->data, m->size, newsize));
-    if (p == MAP_FAILED)
+    unsigned char *p;
+    RETRY_PTR(p, mmf__sys.mremap(base(m), m->mapped, m->delta + newsize));
+    if ((void *)p == MAP_FAILED)
         return mmf__syserr(m, "mremap", errno);
-    m->data = p;
+    m->data = p + m->delta;
     m->size = newsize;
+    m->mapped = m->delta + newsize;
     return MMF_OK;
 }
 

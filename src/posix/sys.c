@@ -72,6 +72,12 @@ sys_read_text(const char *path, char *buf, size_t cap)
     return (long)n;
 }
 
+static int
+sys_open(const char *path, int flags)
+{
+    return open(path, flags | O_CLOEXEC, 0666);
+}
+
 #define MMF_SYS_DEFAULT                                                      \
     {                                                                        \
         .mmap = mmap, .munmap = munmap, .mremap = sys_mremap,                \
@@ -83,6 +89,7 @@ sys_read_text(const char *path, char *buf, size_t cap)
         .mlock = mlock, .munlock = munlock, .mincore = mincore,              \
         .mprotect = mprotect, .memfd = sys_memfd,                            \
         .add_seals = sys_add_seals, .read_text = sys_read_text,              \
+        .open = sys_open, .fallocate = posix_fallocate,                      \
     }
 
 const struct mmf__sys mmf__sys_default = MMF_SYS_DEFAULT;

@@ -49,6 +49,10 @@ struct mmf__sys {
     /* The start of a small text file (sysfs) into buf, NUL-terminated;
      * the byte count, or -1. */
     long (*read_text)(const char *path, char *buf, size_t cap);
+    /* open(path, flags | O_CLOEXEC, 0666) */
+    int (*open)(const char *path, int flags);
+    /* posix_fallocate(): 0 or an errno value (it does not set errno) */
+    int (*fallocate)(int fd, off_t off, off_t len);
 };
 
 extern struct mmf__sys mmf__sys;

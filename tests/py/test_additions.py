@@ -372,3 +372,110 @@ def test_options_bad_input(mmf_mod, tmp_path):
         mmf_mod.mmap(-1, 4096, True, hugepages=True, memfd=True, bogus=1)
     # False is the default: plain maps
     assert mmf_mod.mmap(-1, 4096, hugepages=False, memfd=False).fileno() == -1
+
+
+# ---- mmf.open(path, mode, size, offset) ------------------------------------------
+
+def test_open_modes(mmf_mod, tmp_path):
+    import os
+    p = tmp_path / "f.bin"
+    m = mmf_mod.open(p, "w+", size=10000)
+    assert len(m) == 10000 and os.path.getsize(p) == 10000
+    m[:5] = b"hello"
+    m.close()
+    r = mmf_mod.open(str(p))  # 'r' by default, str or PathLike
+    assert r[:5] == b"hello" and len(r) == 10000
+    with pytest.raises(TypeError, match="readonly"):
+        r[0] = 1
+    r.close()
+    c = mmf_mod.open(p, "c")
+    c[:5] = b"HELLO"  # private: the file keeps its bytes
+    assert c[:5] == b"HELLO" and p.read_bytes()[:5] == b"hello"
+    c.close()
+    w = mmf_mod.open(p, "r+", size=100)
+    w[:5] = b"howdy"
+    w.flush()
+    w.close()
+    assert p.read_bytes()[:5] == b"howdy"
+    w = mmf_mod.open(os.fsencode(str(p)), "r+")  # bytes path
+    w.resize(20000)
+    assert os.path.getsize(p) == 20000
+    w.close()
+
+
+def test_open_any_offset(mmf_mod, tmp_path):
+    import os
+    p = tmp_path / "f.bin"
+    data = bytes(range(256)) * 64  # 16 KiB
+    p.write_bytes(data)
+    for off in (0, 1, 4095, 4096, 4097, 10000, len(data) - 1):
+        m = mmf_mod.open(p, "r+", offset=off)
+        assert len(m) == len(data) - off and m[:] == data[off:]
+        assert m.find(data[off + 1:off + 9], 0) in (0, 1) or len(m) < 9
+        m[0] = (data[off] + 1) % 256
+        m.flush(0, len(m))
+        m.madvise(mmf_mod.MADV_NORMAL, 0, len(m))
+        m.populate()
+        assert m.resident() == len(m)
+        m.lock()
+        m.unlock()
+        m.protect(mmf_mod.PROT_READ)
+        m.protect(mmf_mod.PROT_READ | mmf_mod.PROT_WRITE)
+        m.resize(len(m) + 3)
+        assert os.path.getsize(p) == len(data) + 3
+        m.resize(len(data) - off)
+        m[0] = data[off]
+        m.close()
+        assert p.read_bytes() == data
+    m = mmf_mod.open(p, "r", size=10, offset=4100)
+    assert m[:] == data[4100:4110]
+    m.close()
+
+
+def test_open_empty_file(mmf_mod, tmp_path):
+    p = tmp_path / "empty"
+    p.write_bytes(b"")
+    for mode in ("r", "r+", "c"):
+        m = mmf_mod.open(p, mode)
+        assert len(m) == 0 and m[:] == b"" and m.read() == b""
+        assert m.find(b"x") == -1 and m.readline() == b"" and list(m) == []
+        with pytest.raises(IndexError):
+            m[0]
+        m.close()
+    m = mmf_mod.open(p, "r+")
+    m.resize(4)  # an empty map grows like any other
+    m[:] = b"grew"
+    m.close()
+    assert p.read_bytes() == b"grew"
+    m = mmf_mod.open(p, "r", offset=4)  # at the end: empty too
+    assert len(m) == 0
+    m.close()
+
+
+def test_open_bad_input(mmf_mod, tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"x" * 100)
+    with pytest.raises(FileNotFoundError) as e:
+        mmf_mod.open(tmp_path / "missing")
+    assert e.value.filename == str(tmp_path / "missing")
+    with pytest.raises(ValueError, match="mode must be"):
+        mmf_mod.open(p, "rw")
+    with pytest.raises(ValueError, match="needs a size"):
+        mmf_mod.open(p, "w+")
+    with pytest.raises(ValueError, match="negative"):
+        mmf_mod.open(p, "r", -1)
+    with pytest.raises(ValueError, match="negative"):
+        mmf_mod.open(p, "r", None, -1)
+    with pytest.raises(ValueError, match="offset is greater"):
+        mmf_mod.open(p, "r", None, 101)
+    with pytest.raises(ValueError, match="length is greater"):
+        mmf_mod.open(p, "r", 101)
+    with pytest.raises(ValueError, match="length is greater"):
+        mmf_mod.open(p, "r", 2, 99)
+    with pytest.raises(TypeError):
+        mmf_mod.open(p, "r", "10")
+    with pytest.raises(TypeError):
+        mmf_mod.open(5)
+    with pytest.raises(OSError):
+        mmf_mod.open(tmp_path, "r")  # a directory
+    assert p.read_bytes() == b"x" * 100  # nothing changed

@@ -509,3 +509,23 @@ def once():
 flat(once)
 print("ok")
 ''', mmf_mod)
+
+
+def test_open_w_plus_full_disk_fails_at_open(mmf_mod, hchild):
+    """mmf.open(path, 'w+', size) allocates the disk space (posix_fallocate),
+    so a full disk is OSError(ENOSPC) at open instead of a SIGBUS later
+    (issue 5); nothing leaks over 100 failing opens."""
+    hchild(r'''
+mnt = private_tmpfs(64 * 1024)
+path = os.path.join(mnt, "big")
+def fail():
+    e = expect(OSError, M.open, path, "w+", size=1 << 20, err=errno.ENOSPC)
+fail()
+flat(fail)
+m = M.open(path, "w+", size=16 * 1024)   # what fits works
+m[:] = b"f" * len(m)
+m.flush()
+assert os.path.getsize(path) == 16 * 1024
+m.close()
+print("ok")
+''', mmf_mod)
