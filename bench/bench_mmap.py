@@ -693,6 +693,62 @@ def bench_lines(ctx):
                 "%.2f M lines/s" % rs, why, "n/a", "≥ 1.9×", None, ts)
     add_row(sec, "`while mm.readline()` on both (info)", "%.2f M lines/s" % rs,
             "%.2f M lines/s" % rrl, f_x(rrl / rs), "—", "info", ts)
+    bench_count_lines(ctx, sec, nlines)
+
+
+def count_whole(mm):
+    t0 = time.perf_counter()
+    n = mm[:].count(b"\n")
+    return time.perf_counter() - t0, n
+
+
+def count_chunked(mm):
+    t0 = time.perf_counter()
+    n, step = 0, 16 * MiB
+    for off in range(0, len(mm), step):
+        n += mm[off:off + step].count(b"\n")
+    return time.perf_counter() - t0, n
+
+
+def count_mmf(mm):
+    t0 = time.perf_counter()
+    n = mm.count(b"\n", 0)
+    return time.perf_counter() - t0, n
+
+
+def bench_count_lines(ctx, sec, nlines):
+    """Counting the newlines of the text map: mmf's count() against the
+    fastest stdlib way (the faster of a whole copy + bytes.count and 16 MiB
+    slices + bytes.count, each median of the repeats)."""
+    mm_std, mm_mmf = ctx.text["std"], ctx.text["mmf"]
+    has = not ctx.self_test and callable(getattr(mm_mmf, "count", None))
+    log("lines: count newlines (%s)" % ("mm.count" if has else "no count()"))
+    ts = {"std_whole": [], "std_chunk": [], "mmf": []}
+    for r in range(ctx.repeats):
+        for k in order(r):
+            if k == "std":
+                for name, fn in (("std_whole", count_whole),
+                                 ("std_chunk", count_chunked)):
+                    dt, n = fn(mm_std)
+                    assert n == nlines - 1 or n == nlines, (name, n, nlines)
+                    ts[name].append(dt)
+            elif has:
+                dt, n = count_mmf(mm_mmf)
+                assert n == nlines - 1 or n == nlines, ("mmf count", n, nlines)
+                ts["mmf"].append(dt)
+    best = min(("std_whole", "std_chunk"), key=lambda k: med(ts[k]))
+    size = len(mm_std)
+    s = size / med(ts[best]) / GB
+    how = "`mm[:].count(b'\\n')`" if best == "std_whole" else \
+        "`mm[i:i+16MiB].count(b'\\n')` summed"
+    if has:
+        m = size / med(ts["mmf"]) / GB
+        add_row(sec, "count the newlines: `mm.count(b'\\n', 0)` vs the fastest stdlib "
+                "way (%s)" % how, f_gbs(s), f_gbs(m), f_x(m / s), "≥ 5×", m / s >= 5,
+                {"std": ts[best], "mmf": ts["mmf"]})
+    else:
+        add_row(sec, "count the newlines vs the fastest stdlib way (%s)" % how, f_gbs(s),
+                "n/a (no count())", "n/a", "≥ 5×", None, {"std": ts[best]})
 
 
 # ---------------------------------------------------------------------------

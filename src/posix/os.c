@@ -228,7 +228,8 @@ make_memfd(mmf_map *m, size_t length)
         mmf__sys.close(fd);
         return -1;
     }
-    if (mmf__sys.add_seals(fd, F_SEAL_SHRINK) != 0) {
+    RETRY(err, mmf__sys.add_seals(fd, F_SEAL_SHRINK));
+    if (err != 0) {
         mmf__syserr(m, "fcntl", errno);
         mmf__sys.close(fd);
         return -1;

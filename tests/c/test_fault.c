@@ -38,19 +38,30 @@ enum entry {
     E_SETNAME,
     E_SIGMASK,
     E_SIGWAIT,
+    E_MLOCK,
+    E_MUNLOCK,
+    E_MINCORE,
+    E_MPROTECT,
+    E_MEMFD,
+    E_SEALS,
+    E_OPEN,
+    E_FALLOCATE,
+    E_READTEXT,
     E_COUNT
 };
 
 static const char *const entry_name[E_COUNT] = {
     "mmap",    "munmap", "mremap", "ftruncate",   "fstat",
     "msync",   "madvise", "dupfd", "close",       "set_vma_name",
-    "thread_sigmask", "sigtimedwait",
+    "thread_sigmask", "sigtimedwait", "mlock", "munlock", "mincore",
+    "mprotect", "memfd", "add_seals", "open", "fallocate", "read_text",
 };
 
 /* A plausible error for each call. */
 static const int entry_errno[E_COUNT] = {
     ENOMEM, EINVAL, ENOMEM, EIO, EIO, EIO, EAGAIN, EMFILE, EIO, ENOMEM,
-    EINVAL, EAGAIN,
+    EINVAL, EAGAIN, ENOMEM, ENOMEM, ENOMEM, EACCES, EMFILE, EPERM, EACCES,
+    ENOSPC, EIO,
 };
 
 #define MAX_REGIONS 16
@@ -238,6 +249,96 @@ w_sigtimedwait(const sigset_t *set, siginfo_t *info,
     return mmf__sys_default.sigtimedwait(set, info, timeout);
 }
 
+static int
+w_mlock(const void *addr, size_t len)
+{
+    if (inject(E_MLOCK)) {
+        errno = injected_errno(E_MLOCK);
+        return -1;
+    }
+    return mmf__sys_default.mlock(addr, len);
+}
+
+static int
+w_munlock(const void *addr, size_t len)
+{
+    if (inject(E_MUNLOCK)) {
+        errno = injected_errno(E_MUNLOCK);
+        return -1;
+    }
+    return mmf__sys_default.munlock(addr, len);
+}
+
+static int
+w_mincore(void *addr, size_t len, unsigned char *vec)
+{
+    if (inject(E_MINCORE)) {
+        errno = injected_errno(E_MINCORE);
+        return -1;
+    }
+    return mmf__sys_default.mincore(addr, len, vec);
+}
+
+static int
+w_mprotect(void *addr, size_t len, int prot)
+{
+    if (inject(E_MPROTECT)) {
+        errno = injected_errno(E_MPROTECT);
+        return -1;
+    }
+    return mmf__sys_default.mprotect(addr, len, prot);
+}
+
+static int
+w_memfd(const char *name)
+{
+    if (inject(E_MEMFD)) {
+        errno = injected_errno(E_MEMFD);
+        return -1;
+    }
+    return mmf__sys_default.memfd(name);
+}
+
+static int
+w_add_seals(int fd, int seals)
+{
+    if (inject(E_SEALS)) {
+        errno = injected_errno(E_SEALS);
+        return -1;
+    }
+    return mmf__sys_default.add_seals(fd, seals);
+}
+
+static int
+w_open(const char *path, int flags)
+{
+    if (inject(E_OPEN)) {
+        errno = injected_errno(E_OPEN);
+        return -1;
+    }
+    return mmf__sys_default.open(path, flags);
+}
+
+/* posix_fallocate style: returns the error number (EINTR is not one of
+ * its errors: only the failure is injected) */
+static int
+w_fallocate(int fd, off_t off, off_t len)
+{
+    if (inject(E_FALLOCATE) && !fi.eintr)
+        return injected_errno(E_FALLOCATE);
+    return mmf__sys_default.fallocate(fd, off, len);
+}
+
+static long
+w_read_text(const char *path, char *buf, size_t cap)
+{
+    if (inject(E_READTEXT)) {
+        errno = injected_errno(E_READTEXT);
+        return -1;
+    }
+    return mmf__sys_default.read_text(path, buf, cap);
+}
+
 static void
 arm(int fail_at, int eintr)
 {
@@ -258,6 +359,15 @@ arm(int fail_at, int eintr)
     mmf__sys.set_vma_name = w_set_vma_name;
     mmf__sys.thread_sigmask = w_thread_sigmask;
     mmf__sys.sigtimedwait = w_sigtimedwait;
+    mmf__sys.mlock = w_mlock;
+    mmf__sys.munlock = w_munlock;
+    mmf__sys.mincore = w_mincore;
+    mmf__sys.mprotect = w_mprotect;
+    mmf__sys.memfd = w_memfd;
+    mmf__sys.add_seals = w_add_seals;
+    mmf__sys.open = w_open;
+    mmf__sys.fallocate = w_fallocate;
+    mmf__sys.read_text = w_read_text;
 }
 
 static void
@@ -281,6 +391,7 @@ struct fixture {
     unsigned char *map_before;  /* contents of the map before the op */
     size_t len_before, pos_before;
     uint64_t size_out;
+    size_t resident_out;
 };
 
 struct op {
@@ -378,6 +489,62 @@ run_set_name(struct fixture *f)
 }
 
 static mmf_status
+run_open_memfd(struct fixture *f)
+{
+    return mmf_open_anon(&f->m, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                         MMF_OPT_MEMFD);
+}
+
+static mmf_status
+run_open_huge(struct fixture *f)
+{
+    return mmf_open_anon(&f->m, 2 * PAGE, MAP_PRIVATE, RW,
+                         MMF_ACCESS_DEFAULT, MMF_OPT_HUGEPAGES);
+}
+
+static mmf_status
+run_open_path(struct fixture *f)
+{
+    return mmf_open_path(&f->m, f->path, "r+", 0, 0);
+}
+
+static mmf_status
+run_populate(struct fixture *f)
+{
+    return mmf_populate(&f->m, 1, SIZE_MAX, 0);
+}
+
+static mmf_status
+run_populate_write(struct fixture *f)
+{
+    return mmf_populate(&f->m, 0, SIZE_MAX, 1);
+}
+
+static mmf_status
+run_lock(struct fixture *f)
+{
+    return mmf_lock(&f->m, 0, SIZE_MAX);
+}
+
+static mmf_status
+run_unlock(struct fixture *f)
+{
+    return mmf_unlock(&f->m, 0, SIZE_MAX);
+}
+
+static mmf_status
+run_resident(struct fixture *f)
+{
+    return mmf_resident(&f->m, 0, SIZE_MAX, &f->resident_out);
+}
+
+static mmf_status
+run_protect(struct fixture *f)
+{
+    return mmf_protect(&f->m, PROT_READ | PROT_WRITE);
+}
+
+static mmf_status
 run_open_length(struct fixture *f)
 {
     return mmf_open(&f->m, f->fd, 2 * PAGE, MAP_SHARED, RW,
@@ -417,6 +584,18 @@ static const struct op ops[] = {
     {"resize anonymous shared shrink", "resize_anon_shared_shrink", K_OTHER,
      0, MAP_SHARED, 0, 0, run_resize_p},
     {"set_name", "set_name", K_OTHER, 0, MAP_PRIVATE, 0, 0, run_set_name},
+    {"open anonymous memfd", "open_anon_memfd", K_OPEN, 0, 0, 0, 0,
+     run_open_memfd},
+    {"open anonymous, huge pages", "open_anon_huge", K_OPEN, 0, 0, 0, 0,
+     run_open_huge},
+    {"open by path r+", "open_path", K_OPEN, 1, 0, 0, 0, run_open_path},
+    {"populate for reading", "populate", K_OTHER, 1, 0, 0, 0, run_populate},
+    {"populate for writing", "populate_write", K_OTHER, 0, MAP_SHARED, 0, 0,
+     run_populate_write},
+    {"lock", "lock", K_OTHER, 1, 0, 0, 0, run_lock},
+    {"unlock", "unlock", K_OTHER, 0, MAP_PRIVATE, 0, 0, run_unlock},
+    {"resident", "resident", K_OTHER, 1, 0, 0, 0, run_resident},
+    {"protect", "protect", K_OTHER, 1, 0, 0, 0, run_protect},
 };
 
 /* The length a resize operation asks for, 0 for other operations. */
@@ -603,10 +782,16 @@ may_ignore(const struct op *op, int e)
     case E_SIGMASK:
     case E_SIGWAIT:
         return 1;
+    case E_READTEXT: /* huge pages: unknown, so plain pages */
+        return 1;
+    case E_MADVISE: /* MADV_HUGEPAGE refused: plain pages */
+        return op->run == run_open_huge || op->kind == K_CLOSE;
     case E_FSTAT:
         /* open: the size checks are skipped when fstat fails, as in
-         * CPython; close: errors are ignored */
-        return op->kind == K_OPEN || op->kind == K_CLOSE;
+         * CPython, and a memfd's identity stays unknown; close: errors
+         * are ignored */
+        return (op->kind == K_OPEN && op->run != run_open_path)
+               || op->kind == K_CLOSE;
     default:
         return op->kind == K_CLOSE;
     }

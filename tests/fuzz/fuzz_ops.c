@@ -554,10 +554,91 @@ check_state(struct model *s)
     CHECK_EQ("pins", (size_t)s->pins, mmf_pins(&s->m));
 }
 
+static size_t
+naive_count(const unsigned char *h, size_t start, size_t end,
+            const unsigned char *n, size_t nl)
+{
+    size_t c = 0, i = start;
+    if (start > end)
+        return 0;
+    if (nl == 0)
+        return end - start + 1;
+    while (end - i >= nl) {
+        if (memcmp(h + i, n, nl) == 0) {
+            c++;
+            i += nl;
+        }
+        else
+            i++;
+    }
+    return c;
+}
+
+static void
+op_count(struct model *s, struct input *in)
+{
+    unsigned char needle[8];
+    size_t nl = take8(in) % 4, got = 0;
+    size_t start = take_size(in, s->len), end = take_size(in, s->len);
+    size_t from = take16(in) % (s->len + 1);
+    for (size_t i = 0; i < nl; i++)
+        needle[i] = (from + i < s->len && !s->closed) ? content(s)[from + i]
+                                                       : (unsigned char)'a';
+    mmf_status st = mmf_count(&s->m, needle, nl, start, end, &got);
+    if (s->closed) {
+        CHECK_EQ("count closed", MMF_ECLOSED, st);
+        return;
+    }
+    size_t e = end < s->len ? end : s->len;
+    size_t span = start <= e ? e - start : 0;
+    if (!valid(s, start <= e ? start : 0, span)) {
+        if (st != MMF_OK && st != MMF_EFAULT)
+            fail("count status", MMF_EFAULT, st);
+        return;
+    }
+    CHECK_EQ("count", MMF_OK, st);
+    if (start <= e && tainted(s, start, span))
+        return;
+    CHECK_EQ("count", naive_count(content(s), start, e, needle, nl), got);
+}
+
+/* populate and resident: the status only (residency is the kernel's). */
+static void
+op_populate(struct model *s, struct input *in)
+{
+    size_t start = take_size(in, s->len + 1), n = take_size(in, s->len);
+    int write = take8(in) & 1;
+    size_t res = 0;
+    mmf_status st = mmf_populate(&s->m, start, n, write), rs;
+    rs = mmf_resident(&s->m, start, n, &res);
+    if (s->closed) {
+        CHECK_EQ("populate closed", MMF_ECLOSED, st);
+        CHECK_EQ("resident closed", MMF_ECLOSED, rs);
+        return;
+    }
+    if (start > s->len) {
+        CHECK_EQ("populate range", MMF_ERANGE, st);
+        CHECK_EQ("resident range", MMF_ERANGE, rs);
+        return;
+    }
+    CHECK_EQ("resident", MMF_OK, rs);
+    if (res > s->len - start)
+        fail("resident bytes", (int)(s->len - start), (int)res);
+    if (write && s->access == MMF_ACCESS_READ) {
+        CHECK_EQ("populate readonly", MMF_EREADONLY, st);
+        return;
+    }
+    size_t span = n < s->len - start ? n : s->len - start;
+    if (valid(s, start, span))
+        CHECK_EQ("populate", MMF_OK, st);
+    else if (st != MMF_OK && st != MMF_ESYS && st != MMF_EFAULT)
+        fail("populate status", MMF_ESYS, st);
+}
+
 static void
 step(struct model *s, struct input *in, int trace)
 {
-    unsigned op = take8(in) % 16;
+    unsigned op = take8(in) % 18;
     if (trace)
         fprintf(stderr, "op %u: len %zu pos %zu fsize %zu off %zu acc %d "
                 "anon %d closed %d pins %d\n", op, s->len, s->pos, s->fsize,
@@ -578,6 +659,8 @@ step(struct model *s, struct input *in, int trace)
     case 12: op_pin(s, 1); break;
     case 13: op_pin(s, 0); break;
     case 14: op_flush(s, in); break;
+    case 16: op_count(s, in); break;
+    case 17: op_populate(s, in); break;
     default: op_line(s); break;
     }
     check_state(s);
