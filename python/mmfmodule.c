@@ -2181,10 +2181,11 @@ PyDoc_STRVAR(page_size_doc, SIG("page_size($self, /)")
 "Return the size of the pages backing the map: the huge page size for a\n"
 "map made with hugepages=True that got them, else PAGESIZE. Beyond the\n"
 "stdlib API.");
-PyDoc_STRVAR(fileno_doc, SIG("fileno($self, /)")
+PyDoc_STRVAR(fileno_doc, SIG("fd($self, /)")
 "Return the map's own file descriptor (a duplicate of the one given, or\n"
 "the memfd of memfd=True), or -1. It stays the map's: do not close it.\n"
-"Beyond the stdlib API.");
+"Beyond the stdlib API (not named fileno(): code that finds a fileno()\n"
+"takes an object for a file, and an anonymous map has none).");
 PyDoc_STRVAR(lock_doc, SIG("lock($self, start=0, length=None, /)")
 "Lock the pages of [start, start + length) in RAM (mlock). Beyond the\n"
 "stdlib API. length defaults to the end; the range is widened to pages.");
@@ -2236,7 +2237,7 @@ static PyMethodDef mmap_methods[] = {
     {"readinto", mmap_readinto, METH_O, readinto_doc},
     {"protect", mmap_protect, METH_O, protect_doc},
     {"page_size", mmap_page_size, METH_NOARGS, page_size_doc},
-    {"fileno", mmap_fileno, METH_NOARGS, fileno_doc},
+    {"fd", mmap_fileno, METH_NOARGS, fileno_doc},
     {"lock", FUNC_CAST(mmap_lock), METH_FASTCALL, lock_doc},
     {"unlock", FUNC_CAST(mmap_unlock), METH_FASTCALL, unlock_doc},
     {"populate", FUNC_CAST(mmap_populate), METH_FASTCALL, populate_doc},
@@ -2289,7 +2290,7 @@ PyDoc_STRVAR(mmap_doc,
 "To map anonymous memory, pass -1 as fileno. mmf additions, for anonymous\n"
 "maps: hugepages=True asks for transparent huge pages (maps of 2 MiB or\n"
 "more); memfd=True backs a shared map with a sealed memfd, which can grow\n"
-"with resize() and be handed to another process (fileno()).");
+"with resize() and be handed to another process (fd()).");
 
 static PyType_Slot mmap_slots[] = {
     {Py_tp_new, (void *)mmap_new},
@@ -2622,7 +2623,7 @@ PyDoc_STRVAR(open_doc,
 "  'c'   copy-on-write (ACCESS_COPY)\n\n"
 "size is the length to map (None: to the end of the file; required for\n"
 "'w+'). offset may be any byte offset. An empty file gives an empty map.\n"
-"The map owns the descriptor it opened (see fileno()).");
+"The map owns the descriptor it opened (see fd()).");
 
 static PyObject *
 mod_open(PyObject *module, PyObject *args, PyObject *kwds)

@@ -298,7 +298,7 @@ def test_hugepages_private_map(mmf_mod):
 def test_memfd_map_grows_and_is_shared(mmf_mod):
     import os
     m = mmf_mod.mmap(-1, 4096, memfd=True)
-    fd = m.fileno()
+    fd = m.fd()
     assert fd >= 0 and not os.get_inheritable(fd)
     m[:5] = b"hello"
     m.resize(3 * 4096)  # a plain shared anonymous map cannot do this
@@ -330,27 +330,27 @@ def test_memfd_handed_to_another_process(mmf_mod, tmp_path):
     code = ("import sys; sys.path.insert(0, %r); import mmf; "
             "m = mmf.mmap(int(sys.argv[1]), 0); m[:4] = b'from'; "
             "print(len(m))" % BUILD_DIR)
-    r = subprocess.run([sys.executable, "-c", code, str(m.fileno())],
-                       pass_fds=[m.fileno()], stdout=subprocess.PIPE,
+    r = subprocess.run([sys.executable, "-c", code, str(m.fd())],
+                       pass_fds=[m.fd()], stdout=subprocess.PIPE,
                        check=True)
     assert r.stdout.strip() == b"4096"
     assert m[:4] == b"from"
     m.close()
 
 
-def test_fileno(mmf_mod, tmp_path):
+def test_fd(mmf_mod, tmp_path):
     p = tmp_path / "f"
     p.write_bytes(b"x" * 10)
     with open(p, "rb") as f:
         m = mmf_mod.mmap(f.fileno(), 0, access=mmf_mod.ACCESS_READ)
-        assert m.fileno() not in (-1, f.fileno())  # its own duplicate
-    assert mmf_mod.mmap(-1, 10).fileno() == -1
+        assert m.fd() not in (-1, f.fileno())  # its own duplicate
+    assert mmf_mod.mmap(-1, 10).fd() == -1
     with open(p, "rb") as f:
         assert mmf_mod.mmap(f.fileno(), 0, access=mmf_mod.ACCESS_READ,
-                            trackfd=False).fileno() == -1
+                            trackfd=False).fd() == -1
     m.close()
     with pytest.raises(ValueError, match="mmap closed or invalid"):
-        m.fileno()
+        m.fd()
     with pytest.raises(ValueError, match="mmap closed or invalid"):
         m.page_size()
 
@@ -371,7 +371,7 @@ def test_options_bad_input(mmf_mod, tmp_path):
     with pytest.raises(TypeError):
         mmf_mod.mmap(-1, 4096, True, hugepages=True, memfd=True, bogus=1)
     # False is the default: plain maps
-    assert mmf_mod.mmap(-1, 4096, hugepages=False, memfd=False).fileno() == -1
+    assert mmf_mod.mmap(-1, 4096, hugepages=False, memfd=False).fd() == -1
 
 
 # ---- mmf.open(path, mode, size, offset) ------------------------------------------
