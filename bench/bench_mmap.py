@@ -1128,14 +1128,16 @@ def hugepage_factory(mod):
     """A function n -> map for mmf's opt-in private anonymous map with huge
     pages, or None. Looks for a keyword of mmap() or a module function."""
     for kw in ("hugepages", "huge_pages", "hugepage", "huge", "thp"):
-        try:
-            m = mod.mmap(-1, 4 * MiB, **{kw: True})
-        except TypeError:
-            continue
-        except Exception:
-            continue
-        m.close()
-        return (lambda n, kw=kw: mod.mmap(-1, n, **{kw: True})), "mmf.mmap(-1, n, %s=True)" % kw
+        # the row is about a private map (shared anonymous memory gets huge
+        # pages only where shmem_enabled allows)
+        for extra, text in (({"flags": mod.MAP_PRIVATE}, "flags=MAP_PRIVATE, "), ({}, "")):
+            try:
+                m = mod.mmap(-1, 4 * MiB, **dict(extra, **{kw: True}))
+            except Exception:
+                continue
+            m.close()
+            return ((lambda n, kw=kw, extra=extra: mod.mmap(-1, n, **dict(extra, **{kw: True}))),
+                    "mmf.mmap(-1, n, %s%s=True)" % (text, kw))
     for fn in ("anonymous", "anonymous_map", "private_anonymous", "hugepage_map"):
         f = getattr(mod, fn, None)
         if callable(f):

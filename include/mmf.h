@@ -261,8 +261,10 @@ MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
  * options:
  * - MMF_OPT_HUGEPAGES: a map of at least 2 MiB is placed on a 2 MiB
  *   boundary and advised MADV_HUGEPAGE, so that the kernel backs it with
- *   transparent huge pages (first touches fault 2 MiB at a time);
- *   mmf_page_size() says what the map got.
+ *   transparent huge pages (first touches fault 2 MiB at a time) where
+ *   the kernel allows it (/sys/kernel/mm/transparent_hugepage: "enabled"
+ *   for private maps, "shmem_enabled" for shared ones); mmf_page_size()
+ *   says what the map got.
  * - MMF_OPT_MEMFD: the memory is a memfd sealed against shrinking (so it
  *   can never be truncated under the map), mapped shared. Unlike a plain
  *   shared anonymous map it can grow with mmf_resize(); a forked child

@@ -1919,13 +1919,18 @@ get_slice(mmap_object *self, PyObject *key)
 {
     Py_ssize_t start, stop, step, slicelen;
     PyObject *res;
+    size_t len;
     mmf_status st;
-    job j = {.kind = JOB_COPY};
 
-    if (PySlice_Unpack(key, &start, &stop, &step) < 0
-        || !slice_key(self, &start, &stop, step, &slicelen)) {
+    if (PySlice_Unpack(key, &start, &stop, &step) < 0) {
         return NULL;
     }
+    /* after PySlice_Unpack(), which may run __index__ */
+    if ((st = mmf_len(&self->map, &len)) != MMF_OK) {
+        set_error(&self->map, st, &OP_INDEX);
+        return NULL;
+    }
+    slicelen = PySlice_AdjustIndices((Py_ssize_t)len, &start, &stop, step);
     if (slicelen <= 0) {
         return PyBytes_FromStringAndSize(NULL, 0);
     }
@@ -1933,13 +1938,16 @@ get_slice(mmap_object *self, PyObject *key)
     if (res == NULL) {
         return NULL;
     }
-    j.start = (size_t)start;
-    j.step = (ptrdiff_t)step;
-    j.count = (size_t)slicelen;
-    j.dst = PyBytes_AS_STRING(res);
-    st = j.count < LONG_JOB_BYTES
-             ? mmf_get_slice(&self->map, j.start, j.step, j.count, j.dst)
-             : run_job(self, &j, j.count);
+    if ((size_t)slicelen < LONG_JOB_BYTES) {
+        st = mmf_get_slice(&self->map, (size_t)start, (ptrdiff_t)step,
+                           (size_t)slicelen, PyBytes_AS_STRING(res));
+    }
+    else {
+        job j = {.kind = JOB_COPY, .start = (size_t)start,
+                 .step = (ptrdiff_t)step, .count = (size_t)slicelen,
+                 .dst = PyBytes_AS_STRING(res)};
+        st = run_job(self, &j, j.count);
+    }
     if (st != MMF_OK) {
         Py_DECREF(res);
         return error(self, st, &OP_INDEX);
@@ -2289,7 +2297,8 @@ PyDoc_STRVAR(mmap_doc,
 "\n"
 "To map anonymous memory, pass -1 as fileno. mmf additions, for anonymous\n"
 "maps: hugepages=True asks for transparent huge pages (maps of 2 MiB or\n"
-"more); memfd=True backs a shared map with a sealed memfd, which can grow\n"
+"more; shared ones get them only where the kernel's shmem_enabled\n"
+"allows, see page_size()); memfd=True backs a shared map with a sealed memfd, which can grow\n"
 "with resize() and be handed to another process (fd()).");
 
 static PyType_Slot mmap_slots[] = {

@@ -162,17 +162,26 @@ base(const mmf_map *m)
     return m->data - m->delta;
 }
 
-/* The size of a transparent huge page, and whether the kernel may use them
- * for a map advised MADV_HUGEPAGE (0 when it never does). */
+/* The size of a transparent huge page, or 0 when the kernel never gives
+ * them to a map advised MADV_HUGEPAGE: private maps follow "enabled",
+ * shared (shmem) ones "shmem_enabled" (always, within_size or advise). */
 static size_t
-thp_size(void)
+thp_size(int shared)
 {
     char buf[128];
     size_t huge = (size_t)2 << 20;
 
-    if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/enabled", buf,
-                           sizeof buf) < 0
-        || strstr(buf, "[never]") != NULL)
+    if (shared) {
+        if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/"
+                               "shmem_enabled", buf, sizeof buf) < 0
+            || (strstr(buf, "[always]") == NULL
+                && strstr(buf, "[within_size]") == NULL
+                && strstr(buf, "[advise]") == NULL))
+            return 0;
+    }
+    else if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/enabled",
+                                buf, sizeof buf) < 0
+             || strstr(buf, "[never]") != NULL)
         return 0;
     if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/"
                            "hpage_pmd_size", buf, sizeof buf) > 0) {
@@ -189,7 +198,8 @@ thp_size(void)
 static mmf_status
 map_huge(mmf_map *m, size_t length, int prot, int flags, void **out)
 {
-    size_t huge = thp_size(), ps = mmf__os_pagesize(), span;
+    size_t huge = thp_size((flags & MAP_SHARED) != 0), span;
+    size_t ps = mmf__os_pagesize();
     unsigned char *p, *a;
     int rc;
 
