@@ -869,15 +869,36 @@ read_line(mmap_object *self, size_t len)
     return res;
 }
 
-/* Read n bytes at the cursor into a new bytes object; a long read copies
- * with the GIL released. */
+/* Copy n bytes (n <= remaining) at the cursor to dst and move the cursor
+ * past them; a long copy runs with the GIL released (run_job), then the
+ * cursor moves: the pin keeps the length, so pos + n stays valid. */
+static mmf_status
+read_at_cursor(mmap_object *self, void *dst, size_t n)
+{
+    size_t pos = 0, nread;
+    mmf_status st;
+    job j = {.kind = JOB_COPY, .step = 1, .count = n, .dst = dst};
+
+    if (n < LONG_JOB_BYTES) {
+        return mmf_read(&self->map, dst, n, &nread);
+    }
+    st = mmf_tell(&self->map, &pos);
+    j.start = pos;
+    if (st == MMF_OK) {
+        st = run_job(self, &j, n);
+    }
+    if (st == MMF_OK) {
+        st = mmf_seek(&self->map, (int64_t)(pos + n), 0, NULL);
+    }
+    return st;
+}
+
+/* Read n bytes (n <= remaining) at the cursor into a new bytes object. */
 static PyObject *
 read_bytes(mmap_object *self, size_t n)
 {
-    size_t nread = 0, pos = 0;
-    mmf_status st = MMF_OK;
+    mmf_status st;
     PyObject *res;
-    job j = {.kind = JOB_COPY, .step = 1, .count = n};
 
     if (n < LONG_JOB_BYTES) {
         return read_line(self, n);
@@ -885,24 +906,10 @@ read_bytes(mmap_object *self, size_t n)
     if ((res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n)) == NULL) {
         return NULL;
     }
-    /* The copy runs with the GIL released, then the cursor moves: the pin
-     * keeps the length, so pos + n stays valid. */
-    st = mmf_tell(&self->map, &pos);
-    j.start = pos;
-    j.dst = PyBytes_AS_STRING(res);
-    if (st == MMF_OK) {
-        st = run_job(self, &j, n);
-    }
-    if (st == MMF_OK) {
-        nread = n;
-        st = mmf_seek(&self->map, (int64_t)(pos + n), 0, NULL);
-    }
+    st = read_at_cursor(self, PyBytes_AS_STRING(res), n);
     if (st != MMF_OK) {
         Py_DECREF(res);
         return error(self, st, &OP_PLAIN);
-    }
-    if (nread != n && _PyBytes_Resize(&res, (Py_ssize_t)nread) < 0) {
-        return NULL;
     }
     return res;
 }
@@ -1089,31 +1096,41 @@ find_bounds(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
     return 1;
 }
 
-static PyObject *
-find_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
-          int reverse)
+/* Run a scan job (find, rfind, count) for the arguments (sub[, start[,
+ * end]]): 1 with the result in j, or 0 with an exception set. */
+static int
+scan_job(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
+         const char *name, job *j)
 {
     bytes_arg sub;
     int ok;
     mmf_status st = MMF_OK;
-    job j = {.kind = reverse ? JOB_RFIND : JOB_FIND, .found = -1};
 
-    if (!check_nargs(reverse ? "rfind" : "find", nargs, 1, 3)
-        || !bytes_arg_get(args[0], &sub)) {
-        return NULL;
+    if (!check_nargs(name, nargs, 1, 3) || !bytes_arg_get(args[0], &sub)) {
+        return 0;
     }
-    ok = find_bounds(self, args, nargs, &j);
-    if (ok && j.start <= j.end) {
-        j.needle = sub.buf;
-        j.nlen = (size_t)sub.len;
-        st = run_job(self, &j, j.end - j.start);
+    ok = find_bounds(self, args, nargs, j);
+    if (ok && j->start <= j->end) {
+        j->needle = sub.buf;
+        j->nlen = (size_t)sub.len;
+        st = run_job(self, j, j->end - j->start);
     }
     bytes_arg_release(&sub);
-    if (!ok) {
-        return NULL;
+    if (ok && st != MMF_OK) {
+        error(self, st, &OP_PLAIN);
+        ok = 0;
     }
-    if (st != MMF_OK) {
-        return error(self, st, &OP_PLAIN);
+    return ok;
+}
+
+static PyObject *
+find_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
+          int reverse)
+{
+    job j = {.kind = reverse ? JOB_RFIND : JOB_FIND, .found = -1};
+
+    if (!scan_job(self, args, nargs, reverse ? "rfind" : "find", &j)) {
+        return NULL;
     }
     return PyLong_FromSsize_t((Py_ssize_t)j.found);
 }
@@ -1122,26 +1139,10 @@ find_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *
 count_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    bytes_arg sub;
-    int ok;
-    mmf_status st = MMF_OK;
     job j = {.kind = JOB_COUNT};
 
-    if (!check_nargs("count", nargs, 1, 3) || !bytes_arg_get(args[0], &sub)) {
+    if (!scan_job(self, args, nargs, "count", &j)) {
         return NULL;
-    }
-    ok = find_bounds(self, args, nargs, &j);
-    if (ok && j.start <= j.end) {
-        j.needle = sub.buf;
-        j.nlen = (size_t)sub.len;
-        st = run_job(self, &j, j.end - j.start);
-    }
-    bytes_arg_release(&sub);
-    if (!ok) {
-        return NULL;
-    }
-    if (st != MMF_OK) {
-        return error(self, st, &OP_PLAIN);
     }
     return PyLong_FromSize_t(j.total);
 }
@@ -1152,9 +1153,8 @@ static PyObject *
 readinto_impl(mmap_object *self, PyObject *arg)
 {
     Py_buffer view;
-    size_t remaining, n, pos = 0;
+    size_t remaining = 0, n;
     mmf_status st;
-    job j = {.kind = JOB_COPY, .step = 1};
 
     /* io's converter ("w*") and its message, whatever refused the buffer */
     if (PyObject_GetBuffer(arg, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
@@ -1165,21 +1165,8 @@ readinto_impl(mmap_object *self, PyObject *arg)
     }
     st = mmf_remaining(&self->map, &remaining);
     n = (size_t)view.len < remaining ? (size_t)view.len : remaining;
-    if (st == MMF_OK && n < LONG_JOB_BYTES) {
-        st = mmf_read(&self->map, view.buf, n, &n);
-    }
-    else if (st == MMF_OK) {
-        /* a long copy with the GIL released, as read() makes it */
-        st = mmf_tell(&self->map, &pos);
-        j.start = pos;
-        j.count = n;
-        j.dst = view.buf;
-        if (st == MMF_OK) {
-            st = run_job(self, &j, n);
-        }
-        if (st == MMF_OK) {
-            st = mmf_seek(&self->map, (int64_t)(pos + n), 0, NULL);
-        }
+    if (st == MMF_OK) {
+        st = read_at_cursor(self, view.buf, n);
     }
     PyBuffer_Release(&view);
     if (st != MMF_OK) {

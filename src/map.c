@@ -84,6 +84,17 @@ mmf_resolve_access(int *flags, int *prot, mmf_access *access)
     return s;
 }
 
+/* After a failed open: a closed map that still tells why it failed. */
+static void
+reset_keeping_error(mmf_map *m)
+{
+    int err = m->syserr;
+    const char *func = m->sysfunc;
+    mmf_init(m);
+    m->syserr = err;
+    m->sysfunc = func;
+}
+
 static mmf_status
 open_map(mmf_map *m, int fd, size_t length, int flags, int prot,
          mmf_access access, int64_t offset, int trackfd, unsigned options)
@@ -100,13 +111,8 @@ open_map(mmf_map *m, int fd, size_t length, int flags, int prot,
     mmf__guard_ready();
     s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd,
                      options);
-    if (s != MMF_OK) {
-        int err = m->syserr;
-        const char *func = m->sysfunc;
-        mmf_init(m);
-        m->syserr = err;
-        m->sysfunc = func;
-    }
+    if (s != MMF_OK)
+        reset_keeping_error(m);
     return s;
 }
 
@@ -130,13 +136,8 @@ mmf_open_path(mmf_map *m, const char *path, const char *mode, uint64_t size,
         return MMF_EINVAL;
     mmf__guard_ready();
     s = mmf__os_open_path(m, path, mode, size, offset);
-    if (s != MMF_OK) {
-        int err = m->syserr;
-        const char *func = m->sysfunc;
-        mmf_init(m);
-        m->syserr = err;
-        m->sysfunc = func;
-    }
+    if (s != MMF_OK)
+        reset_keeping_error(m);
     return s;
 }
 
