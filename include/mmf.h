@@ -45,6 +45,15 @@
  * reach the handler that was installed before libmmf, unchanged. Another
  * library that installs its own SIGBUS/SIGSEGV handler after libmmf can cut
  * the guard out; mmf_guard_install() puts it back in front, idempotently.
+ * The guard costs no system call: short accesses run in leaf routines that
+ * the handler resumes at a fixup (x86-64 Linux), long ones arm a per-thread
+ * record with sigsetjmp(env, 0). A write that fails changes nothing: the
+ * pages it spans are touched before the first byte is stored.
+ *
+ * Poison mode (debug builds, -DMMF_POISON when compiling libmmf): the
+ * addresses of a closed map are never reused (an inaccessible reservation
+ * replaces it), so a pointer kept past mmf_close() faults at once instead
+ * of reading whatever is mapped there next.
  */
 #ifndef MMF_H
 #define MMF_H
