@@ -282,7 +282,7 @@ MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
  *   tail but keeps the memfd's size. It behaves as a file map otherwise
  *   (mmf_size() is the memfd's size).
  * The options need an anonymous map; MEMFD also a shared one (flags
- * MAP_SHARED): MMF_EINVAL otherwise.
+ * MAP_SHARED); HUGEPAGES not MAP_HUGETLB: MMF_EINVAL otherwise.
  * @return as mmf_open(), and MMF_EINVAL for options it cannot take. */
 MMF_EXPORT mmf_status mmf_open_anon(mmf_map *m, size_t length, int flags,
                                     int prot, mmf_access access,
@@ -315,6 +315,11 @@ MMF_EXPORT mmf_access mmf_access_mode(const mmf_map *m);
 
 /* mmf_offset() : The file offset the map starts at (0 when anonymous). */
 MMF_EXPORT int64_t mmf_offset(const mmf_map *m);
+
+/* mmf_check_readable() : Whether reads are allowed now (not for PROT_NONE
+ * or exec-only maps, or after mmf_protect() took read access away).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD. */
+MMF_EXPORT mmf_status mmf_check_readable(const mmf_map *m);
 
 /* mmf_check_writable() : Whether writes are allowed now.
  * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY. */
@@ -539,8 +544,10 @@ MMF_EXPORT mmf_status mmf_protect(mmf_map *m, int prot);
 
 /* mmf_madvise() : Advise the kernel about [start, start + length); length is
  * clamped to the end of the map, and 0 is passed through. advice is the
- * platform's MADV_* value. start must be page-aligned (else MMF_ESYS,
- * EINVAL).
+ * platform's MADV_* value. The address of byte start must be page-aligned
+ * (else MMF_ESYS, EINVAL): never widened, even for a map of
+ * mmf_open_path() at an unaligned offset, as advice such as MADV_REMOVE
+ * destroys what it covers.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (start >= length), MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_madvise(mmf_map *m, int advice, size_t start,
                                   size_t length);

@@ -155,6 +155,8 @@ static const char MSG_PROTECT_BUSY[] =
 static const char MSG_OPT_ANON[] =
     "hugepages and memfd need an anonymous map (fileno -1)";
 static const char MSG_OPT_BOTH[] = "hugepages and memfd do not combine";
+static const char MSG_OPT_HUGETLB[] =
+    "hugepages (transparent huge pages) and MAP_HUGETLB do not combine";
 static const char MSG_OPT_SHARED[] = "memfd needs a shared map (MAP_SHARED)";
 static const char MSG_OPEN_MODE[] =
     "mode must be 'r', 'r+', 'w+' or 'c', not '%.20s'";
@@ -745,6 +747,12 @@ validate_new_args(const new_args *a, int *access)
         PyErr_SetString(PyExc_ValueError, MSG_OPT_BOTH);
         return 0;
     }
+#ifdef MAP_HUGETLB
+    if (a->hugepages && (flags & MAP_HUGETLB)) {
+        PyErr_SetString(PyExc_ValueError, MSG_OPT_HUGETLB);
+        return 0;
+    }
+#endif
     if (a->memfd && !(flags & MAP_SHARED)) {
         PyErr_SetString(PyExc_ValueError, MSG_OPT_SHARED);
         return 0;
@@ -1147,6 +1155,22 @@ count_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSize_t(j.total);
 }
 
+/* Does [p, p + n) share a byte with the map's bytes? */
+static int
+overlaps_map(mmap_object *self, const void *p, size_t n)
+{
+    unsigned char *data;
+    size_t len;
+    uintptr_t a = (uintptr_t)p, d;
+
+    if (n == 0 || mmf_pin(&self->map, &data, &len) != MMF_OK) {
+        return 0;
+    }
+    mmf_unpin(&self->map);
+    d = (uintptr_t)data;
+    return a < d + len && d < a + n;
+}
+
 /* readinto(buffer): read at the cursor into a writable buffer, as
  * io.RawIOBase.readinto() does; returns the count. */
 static PyObject *
@@ -1165,7 +1189,12 @@ readinto_impl(mmap_object *self, PyObject *arg)
     }
     st = mmf_remaining(&self->map, &remaining);
     n = (size_t)view.len < remaining ? (size_t)view.len : remaining;
-    if (st == MMF_OK) {
+    if (st == MMF_OK && overlaps_map(self, view.buf, n)) {
+        /* a view of the map itself: one memmove, not forward chunks that
+         * would read bytes an earlier chunk already overwrote */
+        st = mmf_read(&self->map, view.buf, n, &n);
+    }
+    else if (st == MMF_OK) {
         st = read_at_cursor(self, view.buf, n);
     }
     PyBuffer_Release(&view);
@@ -2102,7 +2131,13 @@ getbuffer_impl(mmap_object *self, Py_buffer *view, int flags)
     unsigned char *data;
     size_t len;
     int readonly;
-    mmf_status st = mmf_pin(&self->map, &data, &len);
+    /* an unreadable map (PROT_NONE, exec-only, protect(0)) is not exported:
+     * a reader of the view would die of SIGSEGV, outside the guard */
+    mmf_status st = mmf_check_readable(&self->map);
+
+    if (st == MMF_OK) {
+        st = mmf_pin(&self->map, &data, &len);
+    }
 
     if (st != MMF_OK) {
         set_error(&self->map, st, &OP_PLAIN);

@@ -50,17 +50,20 @@ op_gather(void *p)
 /* A write into the map must fail before it changes anything: a page that
  * cannot be had (a full tmpfs, a hole past the end of the file, the end of
  * a device) faults on its first store, so a write that spans pages first
- * stores into each of them one of the bytes it will overwrite anyway, with
- * the value it has (a read and a write, volatile: no atomic no-op, which
- * compilers may turn into a plain load). One byte every TOUCH_STEP, the
- * smallest page size there is, reaches every page. */
+ * stores into each of them the value one of its bytes has: a compare-and-
+ * swap of the byte with itself, a real store (unlike an atomic "or 0",
+ * which compilers may turn into a load) that cannot lose a store another
+ * process makes meanwhile (populate() touches bytes nobody overwrites).
+ * One byte every TOUCH_STEP, the smallest page size there is, reaches
+ * every page. */
 #define TOUCH_STEP ((uintptr_t)4096)
 
 static void
 touch(unsigned char *p)
 {
-    volatile unsigned char *q = p;
-    *q = *q;
+    unsigned char v = __atomic_load_n(p, __ATOMIC_RELAXED);
+    __atomic_compare_exchange_n(p, &v, v, 0, __ATOMIC_RELAXED,
+                                __ATOMIC_RELAXED);
 }
 
 static int

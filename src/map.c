@@ -33,6 +33,14 @@ mmf_offset(const mmf_map *m)
 }
 
 mmf_status
+mmf_check_readable(const mmf_map *m)
+{
+    if (m->data == NULL)
+        return MMF_ECLOSED;
+    return m->readable ? MMF_OK : MMF_ENOREAD;
+}
+
+mmf_status
 mmf_check_writable(const mmf_map *m)
 {
     if (m->data == NULL)
@@ -361,7 +369,10 @@ mmf_populate(mmf_map *m, size_t start, size_t length, int write)
     if (hi == lo)
         return MMF_OK;
     s = mmf__os_populate(m, start, length, write);
-    return s == MMF_ENOTSUP ? mmf__touch(m, start, length, write) : s;
+    /* the fallback touches the bytes asked for ([lo, hi) is in mapping
+     * terms, mmf__touch() takes offsets from data) */
+    return s == MMF_ENOTSUP ? mmf__touch(m, lo - m->delta, hi - lo, write)
+                            : s;
 }
 
 mmf_status

@@ -259,7 +259,8 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
 
     if (options != 0
         && (fd != MMF_ANONYMOUS || options == (MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD)
-            || ((options & MMF_OPT_MEMFD) && !(flags & MAP_SHARED))))
+            || ((options & MMF_OPT_MEMFD) && !(flags & MAP_SHARED))
+            || ((options & MMF_OPT_HUGEPAGES) && (flags & MAP_HUGETLB))))
         return MMF_EINVAL;
     m->page_size = mmf__os_pagesize();
     if (fd != MMF_ANONYMOUS) {
@@ -358,6 +359,14 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
     if (rc != 0) {
         s = mmf__syserr(m, "fstat", errno);
         goto fail;
+    }
+    if (S_ISBLK(st.st_mode)) { /* its size is the device's (gh-119817) */
+        uint64_t bsize;
+        RETRY(rc, mmf__sys.blkdev_size(fd, &bsize));
+        if (rc == 0 && bsize <= (uint64_t)INT64_MAX) {
+            st.st_size = (off_t)bsize;
+            st.st_mode = (st.st_mode & ~(mode_t)S_IFMT) | S_IFREG;
+        }
     }
     if (S_ISREG(st.st_mode) && offset > (int64_t)st.st_size) {
         s = MMF_EOFFSET;
@@ -480,13 +489,10 @@ mmf_status
 mmf__os_madvise(mmf_map *m, int advice, size_t start, size_t length)
 {
     int rc;
-    unsigned char *a = m->data + start;
-    if (m->delta != 0) { /* as for flush */
-        size_t ps = mmf__os_pagesize(), back = (size_t)((uintptr_t)a % ps);
-        a -= back;
-        length += back;
-    }
-    RETRY(rc, mmf__sys.madvise(a, length, advice));
+    /* never widened to the page below, even with delta: destructive advice
+     * (MADV_REMOVE, MADV_DONTNEED) must not reach bytes not asked for; an
+     * unaligned start is the kernel's EINVAL */
+    RETRY(rc, mmf__sys.madvise(m->data + start, length, advice));
     return rc == 0 ? MMF_OK : mmf__syserr(m, "madvise", errno);
 }
 

@@ -321,6 +321,16 @@ open_path_modes_offsets_and_errors(void **state)
     ASSERT_EQ(h_read_file(path, buf, 6), 6);
     ASSERT_EQ(buf[5], 'a');
 
+    /* an unaligned offset with an old kernel's populate (the fallback
+     * touches the bytes asked for, in data's terms) */
+    mmf__sys.madvise = fail_populate;
+    ASSERT_OK(mmf_open_path(&m, path, "r+", 0, 100));
+    ASSERT_OK(mmf_populate(&m, 0, SIZE_MAX, 0));
+    ASSERT_OK(mmf_populate(&m, 5, SIZE_MAX, 1));
+    ASSERT_OK(mmf_get_byte(&m, 0, &b));
+    mmf__sys = mmf__sys_default;
+    ASSERT_OK(mmf_close(&m));
+
     /* an empty file: an empty map that grows */
     snprintf(empty, sizeof empty, "%s/empty", h_dir());
     fd = open(empty, O_CREAT | O_RDWR | O_CLOEXEC, 0644);

@@ -367,6 +367,9 @@ def test_options_bad_input(mmf_mod, tmp_path):
                 mmf_mod.mmap(f.fileno(), 0, **kw)
     with pytest.raises(ValueError, match="do not combine"):
         mmf_mod.mmap(-1, 4096, hugepages=True, memfd=True)
+    with pytest.raises(ValueError, match="MAP_HUGETLB"):  # 0x40000 on Linux
+        mmf_mod.mmap(-1, 4 << 20, flags=mmf_mod.MAP_PRIVATE | 0x40000,
+                     hugepages=True)
     with pytest.raises(ValueError, match="shared"):
         mmf_mod.mmap(-1, 4096, memfd=True, flags=mmf_mod.MAP_PRIVATE)
     with pytest.raises(ValueError, match="shared"):
@@ -417,7 +420,14 @@ def test_open_any_offset(mmf_mod, tmp_path):
         assert m.find(data[off + 1:off + 9], 0) in (0, 1) or len(m) < 9
         m[0] = (data[off] + 1) % 256
         m.flush(0, len(m))
-        m.madvise(mmf_mod.MADV_NORMAL, 0, len(m))
+        if off % mmf_mod.PAGESIZE == 0:
+            m.madvise(mmf_mod.MADV_NORMAL, 0, len(m))
+        else:  # madvise() wants a page-aligned start, and never widens
+            with pytest.raises(OSError):
+                m.madvise(mmf_mod.MADV_NORMAL, 0, len(m))
+            aligned = mmf_mod.PAGESIZE - off % mmf_mod.PAGESIZE
+            if aligned < len(m):
+                m.madvise(mmf_mod.MADV_NORMAL, aligned)
         m.populate()
         assert m.resident() == len(m)
         m.lock()
@@ -482,3 +492,40 @@ def test_open_bad_input(mmf_mod, tmp_path):
     with pytest.raises(OSError):
         mmf_mod.open(tmp_path, "r")  # a directory
     assert p.read_bytes() == b"x" * 100  # nothing changed
+
+
+
+# ---- regressions from the review of this session's code -------------------------
+
+def test_unreadable_map_is_not_exported(mmf_mod):
+    m = mmf_mod.mmap(-1, 4096)
+    m.protect(0)
+    with pytest.raises(PermissionError):
+        memoryview(m)  # a read of the view would die of SIGSEGV
+    m.protect(mmf_mod.PROT_READ)
+    assert memoryview(m)[0] == 0
+
+
+def test_readinto_a_view_of_the_map_itself(mmf_mod):
+    n = (40 << 20) + 3  # more than two 16 MiB chunks
+    m = mmf_mod.mmap(-1, n)
+    pat = bytes(range(251)) * (n // 251 + 1)
+    m[:] = pat[:n]
+    m.seek(0)
+    assert m.readinto(memoryview(m)[1:]) == n - 1
+    assert m[1:] == pat[:n - 1]  # memmove semantics
+    m.seek(5)
+    assert m.readinto(memoryview(m)[:10]) == 10
+    assert m[:10] == pat[4:14]
+
+
+def test_madvise_with_an_unaligned_offset_never_widens(mmf_mod, tmp_path):
+    import errno
+    p = tmp_path / "f"
+    p.write_bytes(b"k" * 16384)
+    m = mmf_mod.open(p, "r+", offset=100)
+    with pytest.raises(OSError) as e:  # data + 4096 is not page-aligned
+        m.madvise(mmf_mod.MADV_REMOVE, 4096, 4096)
+    assert e.value.errno == errno.EINVAL
+    m.close()
+    assert p.read_bytes() == b"k" * 16384  # no byte punched out
