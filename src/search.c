@@ -644,6 +644,8 @@ mmf__count_byte_scalar(const unsigned char *h, size_t n, unsigned char c)
     return count;
 }
 
+#define COUNT_WINDOW 32
+
 size_t
 mmf__count(const unsigned char *hay, size_t hlen, const unsigned char *needle,
            size_t nlen)
@@ -654,12 +656,28 @@ mmf__count(const unsigned char *hay, size_t hlen, const unsigned char *needle,
         return hlen + 1;
     if (nlen == 1)
         return mmf__count_byte(hay, hlen, needle[0]);
+    /* Dense matches would pay the kernel's set-up once per match: look at
+     * the next COUNT_WINDOW positions first (at most that many compares of
+     * nlen bytes per match, and matches are nlen apart: still linear). */
     while (hlen - pos >= nlen) {
-        ptrdiff_t at = mmf__search_fwd(hay + pos, hlen - pos, needle, nlen);
+        size_t last = hlen - nlen + 1, lim, i;
+        ptrdiff_t at;
+        lim = last - pos > COUNT_WINDOW ? pos + COUNT_WINDOW : last;
+        for (i = pos; i < lim; i++)
+            if (hay[i] == needle[0] && memcmp(hay + i, needle, nlen) == 0)
+                break;
+        if (i < lim) {
+            count++;
+            pos = i + nlen;
+            continue;
+        }
+        if (lim == last)
+            break;
+        at = mmf__search_fwd(hay + lim, hlen - lim, needle, nlen);
         if (at < 0)
             break;
         count++;
-        pos += (size_t)at + nlen;
+        pos = lim + (size_t)at + nlen;
     }
     return count;
 }
