@@ -24,7 +24,7 @@ STRICT   ?=
 ifeq ($(STRICT),1)
 WARN     += -Werror
 endif
-CPPFLAGS += -Iinclude -Isrc
+CPPFLAGS += -Iinclude -Isrc -Isrc/$(PLATFORM)
 LIBS     := -lpthread
 
 CORE_SRC := $(wildcard src/*.c) \
@@ -65,7 +65,7 @@ python: lib
 	mkdir -p $(BUILD)/$$1; \
 	echo "  build $(BUILD)/$$1/mmf$$2"; \
 	$(CC) $(CPPFLAGS) -I$$3 $(CFLAGS) $(WARN) -fPIC -shared \
-	    -fvisibility=hidden python/mmfmodule.c $(CORE_SRC) \
+	    -fvisibility=hidden -DMMF_EMBED python/mmfmodule.c $(CORE_SRC) \
 	    -o $(BUILD)/$$1/mmf$$2 $(LIBS)
 
 # ---- examples ----------------------------------------------------------------

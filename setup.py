@@ -81,11 +81,12 @@ class BuildExtWithStub(build_ext):
 mmf_extension = Extension(
     "mmf",
     sources=[os.path.join("python", "mmfmodule.c")] + core_sources(),
-    include_dirs=["include", "src"],
+    include_dirs=["include", "src", os.path.join("src", platform_dir())],
     depends=[os.path.join("include", "mmf.h")]
     + sorted(glob.glob(os.path.join("src", "*.h")))
     + sorted(glob.glob(os.path.join("src", platform_dir(), "*.h"))),
     libraries=["pthread"],
+    define_macros=[("MMF_EMBED", "1")],
     extra_compile_args=compile_args(),
 )
 

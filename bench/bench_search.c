@@ -3,7 +3,7 @@
  * memchr/memrchr (the ceiling), glibc memmem and a naive reverse search, on
  * generated English-like text and on repetitive data.
  *
- *   cc -O2 -Iinclude -Isrc bench/bench_search.c src/search.c \
+ *   cc -O2 -Iinclude -Isrc -Isrc/posix bench/bench_search.c src/search.c \
  *       src/search_simd.c -o build/bench_search -lm
  *   build/bench_search [MiB]        (default 1024; 64 when QUICK is set)
  *

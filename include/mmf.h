@@ -70,7 +70,13 @@ extern "C" {
 #define MMF_VERSION_PATCH 0
 #define MMF_VERSION_STRING "0.1.0"
 
-#if defined(__GNUC__) && __GNUC__ >= 4
+/* MMF_EXPORT marks the API for export from libmmf.so. A program that
+ * compiles the core's sources into itself (the Python extension does)
+ * defines MMF_EMBED: then nothing is exported, and calls into the core are
+ * direct calls instead of calls through the PLT. */
+#if defined(MMF_EMBED)
+#define MMF_EXPORT
+#elif defined(__GNUC__) && __GNUC__ >= 4
 #define MMF_EXPORT __attribute__((visibility("default")))
 #else
 #define MMF_EXPORT
@@ -398,6 +404,23 @@ MMF_EXPORT mmf_status mmf_line_length(const mmf_map *m, size_t *len);
  * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT. */
 MMF_EXPORT mmf_status mmf_readline(mmf_map *m, void *dst, size_t cap,
                                    size_t *nread);
+
+/* mmf_alloc_fn : Gives a buffer of n bytes (n may be 0) for mmf_readline_alloc()
+ * to fill, or NULL when it cannot (then MMF_ENOMEM). It must not use the
+ * map. ctx is the caller's, passed through. */
+typedef void *(*mmf_alloc_fn)(void *ctx, size_t n);
+
+/* mmf_readline_alloc() : Copy the line at the cursor, whatever its length,
+ * into a buffer of exactly its length that alloc(ctx, len) returns, and
+ * advance the cursor past it; *nread is the line's length (0 at or past the
+ * end, after a call of alloc(ctx, 0)). One call does what mmf_line_length()
+ * and mmf_read() do together, checking the map once: the caller allocates
+ * its string object in alloc. On any failure the cursor does not move; the
+ * buffer alloc returned, if any, is the caller's to free.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_ENOMEM (alloc returned NULL),
+ *         MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_readline_alloc(mmf_map *m, mmf_alloc_fn alloc,
+                                         void *ctx, size_t *nread);
 
 /* mmf_next_line() : The line iterator's step: the line at the cursor, as
  * mmf_readline() would return it, given as its offset in the map (*off) and

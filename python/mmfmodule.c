@@ -856,22 +856,34 @@ read_byte_impl(mmap_object *self)
     return PyLong_FromLong(b);
 }
 
-/* The line of len bytes at the cursor, measured under the same lock, as a
- * new bytes object; the cursor moves past it. It copies with the GIL held:
- * a line is short, and a long one is read in one go like the stdlib's. */
-static PyObject *
-read_line(mmap_object *self, size_t len)
+/* mmf_readline_alloc()'s allocator: a new bytes object of n bytes, kept in
+ * *ctx (runs no Python code, so the map cannot change under the call). */
+static void *
+alloc_bytes(void *ctx, size_t n)
 {
-    size_t nread;
-    mmf_status st;
-    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len);
+    PyObject **res = ctx;
 
-    if (res == NULL) {
-        return NULL;
-    }
-    st = mmf_read(&self->map, PyBytes_AS_STRING(res), len, &nread);
+    *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
+    return *res == NULL ? NULL : PyBytes_AS_STRING(*res);
+}
+
+/* The line at the cursor as a new bytes object (b"" at the end); the cursor
+ * moves past it. One core call finds and copies it, with the GIL held: a
+ * line is short, and a long one is read in one go like the stdlib's. */
+static PyObject *
+read_line(mmap_object *self)
+{
+    PyObject *res = NULL;
+    size_t nread;
+    mmf_status st = mmf_readline_alloc(&self->map, alloc_bytes, &res, &nread);
+
     if (st != MMF_OK) {
-        Py_DECREF(res);
+        if (res != NULL) {
+            Py_DECREF(res);
+        }
+        else if (st == MMF_ENOMEM && PyErr_Occurred()) {
+            return NULL; /* the MemoryError of PyBytes_FromStringAndSize */
+        }
         return error(self, st, &OP_PLAIN);
     }
     return res;
@@ -908,9 +920,6 @@ read_bytes(mmap_object *self, size_t n)
     mmf_status st;
     PyObject *res;
 
-    if (n < LONG_JOB_BYTES) {
-        return read_line(self, n);
-    }
     if ((res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n)) == NULL) {
         return NULL;
     }
@@ -925,13 +934,7 @@ read_bytes(mmap_object *self, size_t n)
 static PyObject *
 readline_impl(mmap_object *self)
 {
-    size_t len;
-    mmf_status st = mmf_line_length(&self->map, &len);
-
-    if (st != MMF_OK) {
-        return error(self, st, &OP_PLAIN);
-    }
-    return read_line(self, len);
+    return read_line(self);
 }
 
 /* The module state of a type derived from mmap (a subclass may come from
@@ -989,19 +992,14 @@ static PyObject *
 lines_next(PyObject *op)
 {
     mmap_object *self = ((lines_object *)op)->map;
-    PyObject *res = NULL;
-    size_t len;
-    mmf_status st;
+    PyObject *res;
 
     Py_BEGIN_CRITICAL_SECTION((PyObject *)self);
-    st = mmf_line_length(&self->map, &len);
-    if (st != MMF_OK) {
-        res = error(self, st, &OP_PLAIN);
-    }
-    else if (len != 0) {
-        res = read_line(self, len);
-    }
+    res = read_line(self);
     Py_END_CRITICAL_SECTION();
+    if (res != NULL && PyBytes_GET_SIZE(res) == 0) {
+        Py_CLEAR(res); /* the end of the map: StopIteration */
+    }
     return res;
 }
 
@@ -1975,13 +1973,11 @@ static PyObject *
 subscript_impl(mmap_object *self, PyObject *key)
 {
     size_t len;
-    mmf_status st = mmf_len(&self->map, &len);
+    mmf_status st;
 
-    if (st != MMF_OK) {
-        return error(self, st, &OP_PLAIN);
-    }
     /* An exact int runs no Python code: straight to the core, which
-     * checks the range (negative ones take the general path). */
+     * checks that the map is open, then the range (negative ones take the
+     * general path). */
     if (PyLong_CheckExact(key)) {
         Py_ssize_t i = PyLong_AsSsize_t(key);
         unsigned char b;
@@ -1992,6 +1988,11 @@ subscript_impl(mmap_object *self, PyObject *key)
                                 : error(self, st, &OP_INDEX);
         }
         PyErr_Clear();
+    }
+    if ((st = mmf_len(&self->map, &len)) != MMF_OK) {
+        return error(self, st, &OP_PLAIN);
+    }
+    if (PyLong_CheckExact(key)) {
         return get_index(self, key);
     }
     if (PySlice_Check(key)) {

@@ -82,6 +82,15 @@ mmf_status mmf__fast_copy(const mmf_map *m, void *dst, const void *src,
 mmf_status mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
                             size_t *idx);
 
+/* mmf__load_byte(), mmf__store_byte(): one byte at p, which lies in the map,
+ * with the contract of the fast primitives, inline where the platform can
+ * (the backend's fast.h, found through its include directory):
+ *   mmf_status mmf__load_byte(const mmf_map *m, const unsigned char *p,
+ *                             unsigned char *out);
+ *   mmf_status mmf__store_byte(const mmf_map *m, unsigned char *p,
+ *                              unsigned char b); */
+#include "fast.h"
+
 /* Touch one byte of every page of [off, off + n), through the guard
  * (src/io.c): read it, or, with write, store its own value back. */
 mmf_status mmf__touch(mmf_map *m, size_t off, size_t n, int write);

@@ -202,7 +202,7 @@ disjoint(const void *a, const void *b, size_t n)
 }
 
 static mmf_status
-copy(const mmf_map *m, void *dst, const void *src, size_t n)
+copy_general(const mmf_map *m, void *dst, const void *src, size_t n)
 {
     struct copy_op c = {dst, src, n};
 
@@ -211,6 +211,16 @@ copy(const mmf_map *m, void *dst, const void *src, size_t n)
     if (n <= MMF__FAST_MAX && (n <= 64 || disjoint(dst, src, n)))
         return n == 0 ? MMF_OK : mmf__fast_copy(m, dst, src, n);
     return mmf__guarded(m, op_copy, &c);
+}
+
+/* memmove through the guard. The common short copy (1 to 64 bytes, which
+ * the fast copy takes whatever the overlap) is inlined into each caller. */
+static inline mmf_status
+copy(const mmf_map *m, void *dst, const void *src, size_t n)
+{
+    if (n - 1 < 64 && dst != src)
+        return mmf__fast_copy(m, dst, src, n);
+    return copy_general(m, dst, src, n);
 }
 
 /* copy() into the map: all or nothing when a page of the destination or of
@@ -271,7 +281,7 @@ mmf_read_byte(mmf_map *m, unsigned char *out)
         return s;
     if (m->pos >= m->size)
         return MMF_ERANGE;
-    if ((s = copy(m, out, m->data + m->pos, 1)) != MMF_OK)
+    if ((s = mmf__load_byte(m, m->data + m->pos, out)) != MMF_OK)
         return s;
     m->pos++;
     return MMF_OK;
@@ -290,8 +300,9 @@ long_line(const mmf_map *m, size_t from, size_t *len)
     return s;
 }
 
-mmf_status
-mmf_line_length(const mmf_map *m, size_t *len)
+/* mmf_line_length(), inlined into the readers of lines. */
+static inline __attribute__((always_inline)) mmf_status
+line_length(const mmf_map *m, size_t *len)
 {
     mmf_status s;
     size_t rem, head, idx;
@@ -317,6 +328,12 @@ mmf_line_length(const mmf_map *m, size_t *len)
 }
 
 mmf_status
+mmf_line_length(const mmf_map *m, size_t *len)
+{
+    return line_length(m, len);
+}
+
+mmf_status
 mmf_readline(mmf_map *m, void *dst, size_t cap, size_t *nread)
 {
     size_t len;
@@ -329,12 +346,31 @@ mmf_readline(mmf_map *m, void *dst, size_t cap, size_t *nread)
 }
 
 mmf_status
+mmf_readline_alloc(mmf_map *m, mmf_alloc_fn alloc, void *ctx, size_t *nread)
+{
+    size_t len;
+    void *dst;
+    mmf_status s;
+
+    *nread = 0;
+    if ((s = line_length(m, &len)) != MMF_OK)
+        return s;
+    if ((dst = alloc(ctx, len)) == NULL)
+        return MMF_ENOMEM;
+    if (len > 0 && (s = copy(m, dst, m->data + m->pos, len)) != MMF_OK)
+        return s;
+    m->pos += len;
+    *nread = len;
+    return MMF_OK;
+}
+
+mmf_status
 mmf_next_line(mmf_map *m, size_t *off, size_t *len)
 {
     mmf_status s;
 
     *off = m->pos;
-    if ((s = mmf_line_length(m, len)) != MMF_OK)
+    if ((s = line_length(m, len)) != MMF_OK)
         return s;
     m->pos += *len;
     return MMF_OK;
@@ -362,7 +398,7 @@ mmf_write_byte(mmf_map *m, unsigned char b)
         return s;
     if (m->pos >= m->size)
         return MMF_ERANGE;
-    if ((s = copy(m, m->data + m->pos, &b, 1)) != MMF_OK)
+    if ((s = mmf__store_byte(m, m->data + m->pos, b)) != MMF_OK)
         return s;
     m->pos++;
     return MMF_OK;
@@ -378,7 +414,7 @@ mmf_get_byte(const mmf_map *m, size_t i, unsigned char *out)
         return s;
     if (i >= m->size)
         return MMF_ERANGE;
-    return copy(m, out, m->data + i, 1);
+    return mmf__load_byte(m, m->data + i, out);
 }
 
 mmf_status
@@ -389,7 +425,7 @@ mmf_set_byte(mmf_map *m, size_t i, unsigned char b)
         return s;
     if (i >= m->size)
         return MMF_ERANGE;
-    return copy(m, m->data + i, &b, 1);
+    return mmf__store_byte(m, m->data + i, b);
 }
 
 /* Do count indices start, start + step, ... all lie in [0, size)? */
@@ -417,12 +453,19 @@ mmf_get_slice(const mmf_map *m, size_t start, ptrdiff_t step, size_t count,
               void *dst)
 {
     mmf_status s = check_read(m);
-    if (s != MMF_OK || (s = check_slice(m, start, step, count)) != MMF_OK)
+    if (s != MMF_OK)
+        return s;
+    if (step == 1) { /* the common slice, checked in one step */
+        if (count == 0)
+            return MMF_OK;
+        if (start >= m->size || count > m->size - start)
+            return MMF_ERANGE;
+        return copy(m, dst, m->data + start, count);
+    }
+    if ((s = check_slice(m, start, step, count)) != MMF_OK)
         return s;
     if (count == 0)
         return MMF_OK;
-    if (step == 1)
-        return copy(m, dst, m->data + start, count);
     struct stride_op op = {m->data + start, step, count, dst};
     return mmf__guarded(m, op_gather, &op);
 }

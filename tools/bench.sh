@@ -46,7 +46,7 @@ if [ -f bench/bench_search.c ]; then
     [ -f src/search_simd.c ] && simd=src/search_simd.c
     mkdir -p "$build"
     # shellcheck disable=SC2086
-    if cc -O2 -Iinclude -Isrc bench/bench_search.c src/search.c $simd \
+    if cc -O2 -Iinclude -Isrc -Isrc/posix bench/bench_search.c src/search.c $simd \
         -o "$build/bench_search" -lm; then
         # argument: haystack MiB (see the top comment of bench_search.c)
         mib=1024
@@ -61,7 +61,7 @@ if [ -f bench/bench_guard.c ]; then
     echo "=== bench_guard (the fault guard's cost per call)"
     mkdir -p "$build"
     # shellcheck disable=SC2046
-    if cc -O2 -Iinclude -Isrc bench/bench_guard.c $(ls src/*.c src/posix/*.c) \
+    if cc -O2 -Iinclude -Isrc -Isrc/posix bench/bench_guard.c $(ls src/*.c src/posix/*.c) \
         -lpthread -o "$build/bench_guard"; then
         "$build/bench_guard" || echo "bench: bench_guard failed" >&2
     else

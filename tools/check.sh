@@ -54,7 +54,7 @@ build_c_tests() { # dir cc flags...
     for t in $(c_tests); do
         n=$(basename "$t" .c)
         # shellcheck disable=SC2086
-        $cc -Iinclude -Isrc -g -O1 $warn "$@" "$t" $helpers $core_src \
+        $cc -Iinclude -Isrc -Isrc/posix -g -O1 $warn "$@" "$t" $helpers $core_src \
             -lcmocka -lpthread -o "$dir/$n" || return 1
     done
 }
@@ -77,7 +77,7 @@ ctest_tsan() {
     rc=0
     for n in test_threads test_guard; do
         # shellcheck disable=SC2086
-        clang -fsanitize=thread -Iinclude -Isrc -g -O1 $warn tests/c/$n.c \
+        clang -fsanitize=thread -Iinclude -Isrc -Isrc/posix -g -O1 $warn tests/c/$n.c \
             tests/c/helpers.c $core_src -lcmocka -lpthread \
             -o $B/ctest-tsan/$n || return 1
         echo "  -- $n"
@@ -91,7 +91,7 @@ ctest_tsan() {
 ctest_poison() {
     mkdir -p $B/ctest-poison || return 1
     # shellcheck disable=SC2086
-    gcc -DMMF_POISON -Iinclude -Isrc -g -O1 $warn tests/c/debug_poison.c \
+    gcc -DMMF_POISON -Iinclude -Isrc -Isrc/posix -g -O1 $warn tests/c/debug_poison.c \
         tests/c/helpers.c $core_src -lcmocka -lpthread \
         -o $B/ctest-poison/debug_poison && $B/ctest-poison/debug_poison
 }
@@ -152,7 +152,7 @@ fuzz_replay() {
     [ -f tests/fuzz/fuzz_ops.c ] || { echo "  no fuzz target yet"; return 0; }
     mkdir -p $B/fuzz || return 1
     # shellcheck disable=SC2086
-    clang -Iinclude -Isrc -g -O1 $san tests/fuzz/fuzz_ops.c \
+    clang -Iinclude -Isrc -Isrc/posix -g -O1 $san tests/fuzz/fuzz_ops.c \
         tests/fuzz/replay.c $core_src -lpthread -o $B/fuzz/replay \
         || return 1
     env $asan_env $B/fuzz/replay tests/fuzz/corpus

@@ -31,7 +31,6 @@
 struct guard {
     sigjmp_buf *env;
     uintptr_t lo, hi;
-    uintptr_t fx_lo, fx_hi; /* the map of the last fast primitive */
     volatile sig_atomic_t active;
     volatile sig_atomic_t chaining; /* inside a previous handler */
     int signo;
@@ -40,6 +39,10 @@ struct guard {
 
 /* initial-exec: the handler must not call __tls_get_addr (it may malloc). */
 static __thread struct guard guard_tls __attribute__((tls_model("initial-exec")));
+#if MMF__FX_INLINE
+__thread struct mmf__fx_range mmf__fx_range
+    __attribute__((tls_model("initial-exec")));
+#endif
 
 /* Process-wide by nature: signal dispositions are per process. */
 static struct sigaction prev_bus, prev_segv;
@@ -48,14 +51,15 @@ static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void handler(int sig, siginfo_t *si, void *uc);
 
-#if defined(__x86_64__) && defined(__linux__)
+#if MMF__FX_INLINE /* x86-64 Linux: fast.h */
 /* int mmf__fx_copy(void *dst, const void *src, size_t n): memmove for
  *   n <= 64 (every load before any store); 16-byte blocks above (no
  *   overlap).
  * int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx): first c
- *   in s[0, n) into *idx, or n. Aligned 16-byte loads: a block holding a
- *   byte of the range lies in that byte's page, so it never faults where a
- *   byte-wise scan would not; matches past n are ignored.
+ *   in s[0, n) into *idx, or n. Aligned 32-byte chunks (two 16-byte loads),
+ *   each holding a byte of the range: a chunk lies in that byte's page, so
+ *   it never faults where a byte-wise scan would not; matches past n are
+ *   ignored.
  * Both return 0; a fault inside either lands at mmf__fx_fixup: return 1.
  * Leaf routines that never touch the stack, so the fixup's ret is theirs. */
 __asm__(
@@ -143,28 +147,38 @@ __asm__(
     "    punpcklbw %xmm1, %xmm1\n"
     "    punpcklwd %xmm1, %xmm1\n"
     "    pshufd $0, %xmm1, %xmm1\n"
+    /* the aligned 32 bytes holding s[0]: a 32-bit mask, shifted to s */
     "    mov %rdi, %r8\n"
-    "    and $-16, %r8\n"
+    "    and $-32, %r8\n"
     "    mov %edi, %ecx\n"
-    "    and $15, %ecx\n"
+    "    and $31, %ecx\n"
     "    movdqa (%r8), %xmm0\n"
+    "    movdqa 16(%r8), %xmm2\n"
     "    pcmpeqb %xmm1, %xmm0\n"
+    "    pcmpeqb %xmm1, %xmm2\n"
     "    pmovmskb %xmm0, %eax\n"
+    "    pmovmskb %xmm2, %r9d\n"
+    "    shl $16, %r9d\n"
+    "    or %r9d, %eax\n"
     "    shr %cl, %eax\n"
-    "    test %eax, %eax\n"
     "    jz 1f\n"
     "    bsf %eax, %eax\n"
     "    jmp 2f\n"
-    "1:  mov $16, %eax\n"
+    /* then aligned 32-byte chunks, each starting inside [s, s + n) */
+    "1:  mov $32, %eax\n"
     "    sub %rcx, %rax\n"
     "6:  cmp %rdx, %rax\n"
     "    jae 3f\n"
     "    movdqa (%rdi,%rax), %xmm0\n"
+    "    movdqa 16(%rdi,%rax), %xmm2\n"
     "    pcmpeqb %xmm1, %xmm0\n"
+    "    pcmpeqb %xmm1, %xmm2\n"
     "    pmovmskb %xmm0, %r9d\n"
-    "    test %r9d, %r9d\n"
+    "    pmovmskb %xmm2, %r10d\n"
+    "    shl $16, %r10d\n"
+    "    or %r10d, %r9d\n"
     "    jnz 7f\n"
-    "    add $16, %rax\n"
+    "    add $32, %rax\n"
     "    jmp 6b\n"
     "7:  bsf %r9d, %r9d\n"
     "    add %r9, %rax\n"
@@ -188,25 +202,44 @@ extern const char mmf__fx_begin[], mmf__fx_end[], mmf__fx_fixup[];
 int mmf__fx_copy(void *dst, const void *src, size_t n);
 int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx);
 
+/* The inline accesses of fast.h (the linker names the section's bounds;
+ * weak: a program whose copy of the core holds none still links). */
+extern const struct mmf__fx_entry __start_mmf_extable[]
+    __attribute__((weak, visibility("hidden")));
+extern const struct mmf__fx_entry __stop_mmf_extable[]
+    __attribute__((weak, visibility("hidden")));
+
+/* Where a fast primitive faulting at pc resumes, or 0 when pc is not one. */
+static uintptr_t
+fx_fixup_of(uintptr_t pc)
+{
+    const struct mmf__fx_entry *e;
+
+    if (pc >= (uintptr_t)mmf__fx_begin && pc < (uintptr_t)mmf__fx_end)
+        return (uintptr_t)mmf__fx_fixup;
+    for (e = __start_mmf_extable; e < __stop_mmf_extable; e++)
+        if ((uintptr_t)&e->insn + (intptr_t)e->insn == pc)
+            return (uintptr_t)&e->fixup + (intptr_t)e->fixup;
+    return 0;
+}
+
 /* A fault inside a fast primitive: note it, and resume at the fixup. */
 static int
 fx_recover(int sig, const siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-
-    uintptr_t addr = (uintptr_t)si->si_addr;
+    uintptr_t addr = (uintptr_t)si->si_addr, fixup;
 
     /* As for the armed guard: a SIGSEGV is ours only inside the map (a bad
      * buffer of the caller's must still crash). */
-    if (si->si_code <= 0 || pc < (uintptr_t)mmf__fx_begin
-        || pc >= (uintptr_t)mmf__fx_end
+    if (si->si_code <= 0 || (fixup = fx_fixup_of(pc)) == 0
         || (sig == SIGSEGV
-            && (addr < guard_tls.fx_lo || addr >= guard_tls.fx_hi)))
+            && (addr < mmf__fx_range.lo || addr >= mmf__fx_range.hi)))
         return 0;
     guard_tls.signo = sig;
     guard_tls.addr = addr;
-    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)mmf__fx_fixup;
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)fixup;
     return 1;
 }
 #define HAVE_FX 1
@@ -410,8 +443,13 @@ mmf__guard_ready(void)
 static inline void
 fx_arm(const mmf_map *m)
 {
-    guard_tls.fx_lo = (uintptr_t)m->data;
-    guard_tls.fx_hi = (uintptr_t)m->data + m->size;
+    mmf__fx_set(m);
+}
+
+mmf_status
+mmf__fx_fault(const mmf_map *m)
+{
+    return fault_status(m, &guard_tls);
 }
 
 mmf_status

@@ -80,6 +80,16 @@ check_fault(const mmf_map *m, int err, size_t lo, size_t hi,
                  lo, hi);
 }
 
+/* mmf_readline_alloc()'s allocator here: one static buffer. */
+static unsigned char line_buf[1 << 16];
+
+static void *
+line_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return n <= sizeof line_buf ? line_buf : NULL;
+}
+
 /* Every operation that touches the bytes of a map whose file is gone. */
 static void
 every_access_faults(mmf_map *m)
@@ -92,6 +102,8 @@ every_access_faults(mmf_map *m)
     ASSERT_FAULT(m, mmf_read_byte(m, &b), EIO, 0, PAGE);
     ASSERT_FAULT(m, mmf_line_length(m, &n), EIO, 0, PAGE);
     ASSERT_FAULT(m, mmf_readline(m, buf, sizeof buf, &n), EIO, 0, PAGE);
+    ASSERT_FAULT(m, mmf_readline_alloc(m, line_alloc, NULL, &n), EIO, 0,
+                 PAGE);
     ASSERT_FAULT(m, mmf_get_byte(m, PAGE + 1, &b), EIO, PAGE, 2 * PAGE);
     ASSERT_FAULT(m, mmf_get_byte(m, 3 * PAGE - 1, &b), EIO, 2 * PAGE,
                  3 * PAGE);

@@ -202,6 +202,88 @@ readline_cap_shorter_than_line_cuts_it(void **state)
     close(fd);
 }
 
+/* mmf_readline_alloc()'s allocator for the tests: a malloc'd buffer of n
+ * bytes (calls counted), or NULL when fail is set. */
+struct alloc_ctx {
+    unsigned char *buf;
+    size_t n;
+    int calls, fail;
+};
+
+static void *
+test_alloc(void *ctx, size_t n)
+{
+    struct alloc_ctx *a = ctx;
+
+    a->calls++;
+    a->n = n;
+    if (a->fail)
+        return NULL;
+    a->buf = malloc(n + 1); /* malloc(0) may return NULL */
+    return a->buf;
+}
+
+static void
+readline_alloc_gives_each_line_its_own_buffer(void **state)
+{
+    enum { LONG = 5000 };
+    char *text = malloc(LONG + 16);
+    mmf_map m = {0};
+    struct alloc_ctx a = {0};
+    size_t n = 99;
+    int fd;
+
+    (void)state;
+    memcpy(text, "ab\n\n", 4);
+    memset(text + 4, 'x', LONG - 1); /* a line longer than the fast scan */
+    memcpy(text + 4 + LONG - 1, "\nend", 4);
+    fd = open_text(&m, text, LONG + 7, NULL);
+    ASSERT_OK(mmf_readline_alloc(&m, test_alloc, &a, &n));
+    ASSERT_UEQ(n, 3);
+    ASSERT_UEQ(a.n, 3);
+    ASSERT_MEM_EQ(a.buf, "ab\n", 3);
+    ASSERT_UEQ(h_tell(&m), 3);
+    free(a.buf);
+    ASSERT_OK(mmf_readline_alloc(&m, test_alloc, &a, &n));
+    ASSERT_UEQ(n, 1);
+    ASSERT_MEM_EQ(a.buf, "\n", 1);
+    free(a.buf);
+    ASSERT_OK(mmf_readline_alloc(&m, test_alloc, &a, &n));
+    ASSERT_UEQ(n, LONG);
+    ASSERT_UEQ(a.n, LONG);
+    ASSERT_MEM_EQ(a.buf, text + 4, LONG);
+    free(a.buf);
+    ASSERT_OK(mmf_readline_alloc(&m, test_alloc, &a, &n)); /* no newline */
+    ASSERT_UEQ(n, 3);
+    ASSERT_MEM_EQ(a.buf, "end", 3);
+    free(a.buf);
+    ASSERT_UEQ(h_tell(&m), LONG + 7);
+    a.calls = 0;
+    ASSERT_OK(mmf_readline_alloc(&m, test_alloc, &a, &n)); /* at the end */
+    ASSERT_UEQ(n, 0);
+    ASSERT_UEQ(a.n, 0);
+    ASSERT_EQ(a.calls, 1);
+    free(a.buf);
+    ASSERT_UEQ(h_tell(&m), LONG + 7);
+
+    /* An allocator that fails: MMF_ENOMEM, the cursor stays. */
+    ASSERT_OK(mmf_seek(&m, 0, 0, NULL));
+    a.fail = 1;
+    n = 99;
+    ASSERT_ST(mmf_readline_alloc(&m, test_alloc, &a, &n), MMF_ENOMEM);
+    ASSERT_UEQ(n, 0);
+    ASSERT_UEQ(h_tell(&m), 0);
+
+    /* A closed map: MMF_ECLOSED before anything is allocated. */
+    a.fail = 0;
+    a.calls = 0;
+    ASSERT_OK(mmf_close(&m));
+    ASSERT_ST(mmf_readline_alloc(&m, test_alloc, &a, &n), MMF_ECLOSED);
+    ASSERT_EQ(a.calls, 0);
+    close(fd);
+    free(text);
+}
+
 /* mmf_next_line() yields what readline would, as offsets, and mixes with
  * the cursor calls. */
 static void
@@ -1284,6 +1366,7 @@ main(int argc, char **argv)
         H_TEST(readline_without_trailing_newline),
         H_TEST(readline_cap_shorter_than_line_cuts_it),
         H_TEST(readline_over_a_long_line),
+        H_TEST(readline_alloc_gives_each_line_its_own_buffer),
         H_TEST(next_line_walks_lines_and_mixes_with_readline),
         H_TEST(line_length_every_alignment_and_length),
         H_TEST(copies_every_size_and_alignment),

@@ -6,7 +6,7 @@
  * Haystacks and needles sit against PROT_NONE pages, so any read outside
  * hay[0, hlen) or needle[0, nlen) crashes the test (gh-105235).
  *
- *   cc -Iinclude -Isrc -O1 -g tests/c/test_search.c src/search.c \
+ *   cc -Iinclude -Isrc -Isrc/posix -O1 -g tests/c/test_search.c src/search.c \
  *       src/search_simd.c -lcmocka -o build/tests/test_search
  */
 #include <setjmp.h>

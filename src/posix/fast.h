@@ -1,0 +1,107 @@
+/*
+ * fast.h - the POSIX backend's inline primitives: one mapped byte loaded or
+ * stored without a function call, for the item and byte methods. Reached
+ * through internal.h by the platform's include directory (-Isrc/posix).
+ *
+ * On x86-64 Linux the access is one instruction of inline assembly with an
+ * entry in the section mmf_extable: where the instruction is and where its
+ * fixup is, as offsets from the entry. The fault handler (guard.c) looks a
+ * faulting pc up in that table and resumes at the fixup, which makes the
+ * access report the fault, the way an OS kernel recovers from a fault in a
+ * copy from user memory. The map's range is stored first in this thread's
+ * mmf__fx_range: a SIGSEGV outside it is not ours and still crashes.
+ * Elsewhere the byte goes through mmf__fast_copy().
+ */
+#ifndef MMF_POSIX_FAST_H
+#define MMF_POSIX_FAST_H
+
+#include <stdint.h>
+
+#if defined(__x86_64__) && defined(__linux__) \
+    && (defined(__GNUC__) || defined(__clang__))
+#define MMF__FX_INLINE 1
+
+/* The map of this thread's last fast primitive (guard.c). */
+struct mmf__fx_range {
+    uintptr_t lo, hi;
+};
+extern __thread struct mmf__fx_range mmf__fx_range
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* An entry of mmf_extable: the faulting instruction and its fixup, each as
+ * an offset from the field holding it. */
+struct mmf__fx_entry {
+    int32_t insn, fixup;
+};
+
+/* The fault of the access that just failed, as a status (guard.c). */
+mmf_status mmf__fx_fault(const mmf_map *m);
+
+static inline void
+mmf__fx_set(const mmf_map *m)
+{
+    mmf__fx_range.lo = (uintptr_t)m->data;
+    mmf__fx_range.hi = (uintptr_t)m->data + m->size;
+}
+
+/* The access at label 1 resumes at label 2 with bad set to 1 when it
+ * faults; the fixup lives out of line. */
+#define MMF__FX_ENTRY                                                      \
+    "2:\n"                                                                 \
+    ".pushsection mmf_extable,\"a\"\n"                                     \
+    ".balign 4\n"                                                          \
+    ".long 1b - ., 3f - .\n"                                               \
+    ".popsection\n"                                                        \
+    ".pushsection .text.unlikely,\"ax\"\n"                                 \
+    "3: movl $1, %1\n"                                                     \
+    "   jmp 2b\n"                                                          \
+    ".popsection\n"
+
+/* The byte at p (in m) into *out. */
+static inline mmf_status
+mmf__load_byte(const mmf_map *m, const unsigned char *p, unsigned char *out)
+{
+    unsigned int v;
+    int bad = 0;
+
+    mmf__fx_set(m);
+    __asm__ volatile("1: movzbl %2, %0\n" MMF__FX_ENTRY
+                     : "=r"(v), "+r"(bad)
+                     : "m"(*p)
+                     : "memory");
+    if (__builtin_expect(bad, 0))
+        return mmf__fx_fault(m);
+    *out = (unsigned char)v;
+    return MMF_OK;
+}
+
+/* Store b at p (in m). */
+static inline mmf_status
+mmf__store_byte(const mmf_map *m, unsigned char *p, unsigned char b)
+{
+    int bad = 0;
+
+    mmf__fx_set(m);
+    __asm__ volatile("1: movb %2, %0\n" MMF__FX_ENTRY
+                     : "=m"(*p), "+r"(bad)
+                     : "q"(b)
+                     : "memory");
+    if (__builtin_expect(bad, 0))
+        return mmf__fx_fault(m);
+    return MMF_OK;
+}
+#else
+static inline mmf_status
+mmf__load_byte(const mmf_map *m, const unsigned char *p, unsigned char *out)
+{
+    return mmf__fast_copy(m, out, p, 1);
+}
+
+static inline mmf_status
+mmf__store_byte(const mmf_map *m, unsigned char *p, unsigned char b)
+{
+    return mmf__fast_copy(m, p, &b, 1);
+}
+#endif
+
+#endif /* MMF_POSIX_FAST_H */
