@@ -387,13 +387,18 @@ static int
 as_ssize(PyObject *obj, Py_ssize_t *out)
 {
     Py_ssize_t v;
-    PyObject *index = PyNumber_Index(obj);
+    PyObject *index;
 
-    if (index == NULL) {
-        return 0;
+    if (PyLong_CheckExact(obj)) { /* the common case: no new reference */
+        v = PyLong_AsSsize_t(obj);
     }
-    v = PyLong_AsSsize_t(index);
-    Py_DECREF(index);
+    else {
+        if ((index = PyNumber_Index(obj)) == NULL) {
+            return 0;
+        }
+        v = PyLong_AsSsize_t(index);
+        Py_DECREF(index);
+    }
     if (v == -1 && PyErr_Occurred()) {
         return 0;
     }
@@ -406,13 +411,18 @@ static int
 as_int(PyObject *obj, int *out)
 {
     long v;
-    PyObject *index = PyNumber_Index(obj);
+    PyObject *index;
 
-    if (index == NULL) {
-        return 0;
+    if (PyLong_CheckExact(obj)) {
+        v = PyLong_AsLong(obj);
     }
-    v = PyLong_AsLong(index);
-    Py_DECREF(index);
+    else {
+        if ((index = PyNumber_Index(obj)) == NULL) {
+            return 0;
+        }
+        v = PyLong_AsLong(index);
+        Py_DECREF(index);
+    }
     if (v == -1 && PyErr_Occurred()) {
         if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
             PyErr_SetString(PyExc_OverflowError, MSG_INT_RANGE);

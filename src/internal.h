@@ -107,6 +107,14 @@ ptrdiff_t mmf__search_fwd(const unsigned char *hay, size_t hlen,
 ptrdiff_t mmf__search_rev(const unsigned char *hay, size_t hlen,
                           const unsigned char *needle, size_t nlen);
 
+/* The same for a short haystack (up to MMF__FAST_MAX bytes, in memory that
+ * cannot fault): no set-up, a memchr and a compare per candidate, and the
+ * search above after a few failed candidates. */
+ptrdiff_t mmf__search_short_fwd(const unsigned char *hay, size_t hlen,
+                                const unsigned char *needle, size_t nlen);
+ptrdiff_t mmf__search_short_rev(const unsigned char *hay, size_t hlen,
+                                const unsigned char *needle, size_t nlen);
+
 /* The number of non-overlapping occurrences of needle in hay, counted from
  * the left (bytes.count); an empty needle occurs hlen + 1 times. Linear
  * (each search is); one byte with a SIMD count (src/search_simd.c). */

@@ -538,6 +538,20 @@ search(const mmf_map *m, const void *needle, size_t nlen, size_t start,
         *out = (ptrdiff_t)(reverse ? end : start);
         return MMF_OK;
     }
+    if (end - start <= MMF__FAST_MAX) {
+        /* A short window: one fast copy, then a search that cannot fault. */
+        unsigned char win[MMF__FAST_MAX];
+        ptrdiff_t r;
+
+        if ((s = mmf__fast_copy(m, win, m->data + start, end - start))
+            != MMF_OK)
+            return s;
+        r = reverse ? mmf__search_short_rev(win, end - start, needle, nlen)
+                    : mmf__search_short_fwd(win, end - start, needle, nlen);
+        if (r >= 0)
+            *out = (ptrdiff_t)start + r;
+        return MMF_OK;
+    }
     struct search_op op = {m->data + start, end - start, needle, nlen, -1};
     s = mmf__guarded(m, reverse ? op_rfind : op_find, &op);
     if (s == MMF_OK && op.found >= 0)

@@ -595,6 +595,61 @@ search_long_rev(const unsigned char *hay, size_t hlen,
     }
 }
 
+/* ---- short haystacks ----------------------------------------------------
+ * A window of a few hundred bytes: the first needle byte by memchr, then a
+ * compare. After SHORT_MISSES failed compares (repetitive data) the rest
+ * goes to the general search, so the worst case stays linear. */
+#define SHORT_MISSES 8
+
+ptrdiff_t
+mmf__search_short_fwd(const unsigned char *hay, size_t hlen,
+                      const unsigned char *needle, size_t nlen)
+{
+    const unsigned char *p = hay, *last;
+    ptrdiff_t r;
+    int misses = 0;
+
+    if (nlen < 2 || nlen > hlen)
+        return mmf__search_fwd(hay, hlen, needle, nlen);
+    last = hay + (hlen - nlen);
+    while (p <= last) {
+        if ((p = memchr(p, needle[0], (size_t)(last - p) + 1)) == NULL)
+            return -1;
+        if (memcmp(p + 1, needle + 1, nlen - 1) == 0)
+            return p - hay;
+        if (++misses == SHORT_MISSES) {
+            r = mmf__search_fwd(p + 1, hlen - (size_t)(p + 1 - hay), needle,
+                                nlen);
+            return r < 0 ? -1 : r + (p + 1 - hay);
+        }
+        p++;
+    }
+    return -1;
+}
+
+ptrdiff_t
+mmf__search_short_rev(const unsigned char *hay, size_t hlen,
+                      const unsigned char *needle, size_t nlen)
+{
+    size_t end; /* candidates lie in [0, end) */
+    const unsigned char *p;
+    int misses = 0;
+
+    if (nlen < 2 || nlen > hlen)
+        return mmf__search_rev(hay, hlen, needle, nlen);
+    end = hlen - nlen + 1;
+    while (end > 0) {
+        if ((p = memrchr(hay, needle[0], end)) == NULL)
+            return -1;
+        if (memcmp(p + 1, needle + 1, nlen - 1) == 0)
+            return p - hay;
+        end = (size_t)(p - hay);
+        if (++misses == SHORT_MISSES)
+            return mmf__search_rev(hay, end + nlen - 1, needle, nlen);
+    }
+    return -1;
+}
+
 ptrdiff_t
 mmf__search_fwd(const unsigned char *hay, size_t hlen,
                 const unsigned char *needle, size_t nlen)

@@ -114,6 +114,11 @@ every_access_faults(mmf_map *m)
     ASSERT_FAULT(m, mmf_find(m, "needle!", 7, PAGE, SIZE_MAX, &idx), EIO,
                  0, 0);
     ASSERT_FAULT(m, mmf_rfind(m, "x", 1, 0, SIZE_MAX, &idx), EIO, 0, 0);
+    /* short windows: one fast copy, then a search of the copy */
+    ASSERT_FAULT(m, mmf_find(m, "ab", 2, PAGE + 10, PAGE + 80, &idx), EIO,
+                 PAGE, 2 * PAGE);
+    ASSERT_FAULT(m, mmf_rfind(m, "ab", 2, PAGE + 10, PAGE + 80, &idx), EIO,
+                 PAGE, 2 * PAGE);
     ASSERT_FAULT(m, mmf_rfind(m, "needle!", 7, 0, SIZE_MAX, &idx), EIO, 0,
                  0);
     ASSERT_FAULT(m, mmf_write(m, "abc", 3), EIO, 0, PAGE);

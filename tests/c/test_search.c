@@ -1,7 +1,8 @@
 /*
- * test_search.c - the search kernels (mmf__search_fwd, mmf__search_rev)
- * against a naive reference, on every instruction set the CPU offers
- * (portable, SSE2, AVX2: each test runs once per level).
+ * test_search.c - the search kernels (mmf__search_fwd, mmf__search_rev and
+ * the short-window mmf__search_short_fwd/rev) against a naive reference, on
+ * every instruction set the CPU offers (portable, SSE2, AVX2: each test
+ * runs once per level).
  *
  * Haystacks and needles sit against PROT_NONE pages, so any read outside
  * hay[0, hlen) or needle[0, nlen) crashes the test (gh-105235).
@@ -132,7 +133,17 @@ check(const uchar *h, size_t hlen, const uchar *n, size_t nlen)
     ptrdiff_t want_r = naive_rev(h, hlen, n, nlen);
     ptrdiff_t got_f = mmf__search_fwd(h, hlen, n, nlen);
     ptrdiff_t got_r = mmf__search_rev(h, hlen, n, nlen);
+    /* the short-window searches hold for any length */
+    ptrdiff_t short_f = mmf__search_short_fwd(h, hlen, n, nlen);
+    ptrdiff_t short_r = mmf__search_short_rev(h, hlen, n, nlen);
 
+    if (short_f != want_f || short_r != want_r) {
+        print_message("short: hlen=%zu nlen=%zu: fwd %td (want %td), "
+                      "rev %td (want %td)\n", hlen, nlen, short_f, want_f,
+                      short_r, want_r);
+    }
+    assert_int_equal(short_f, want_f);
+    assert_int_equal(short_r, want_r);
     if (got_f != want_f || got_r != want_r) {
         print_message("hlen=%zu nlen=%zu hay%%64=%u: fwd %td (want %td), "
                       "rev %td (want %td)\n  needle: %.*s\n", hlen, nlen,
