@@ -824,10 +824,13 @@ mmap_dealloc(PyObject *op)
         PyObject_ClearWeakRefs(op);
     }
     /* No exported view can be alive (each holds a reference), so this
-     * closes; nobody else can reach self, so the GIL can go. */
-    Py_BEGIN_ALLOW_THREADS
-    (void)mmf_close(&self->map);
-    Py_END_ALLOW_THREADS
+     * closes; nobody else can reach self, so the GIL can go (not for a map
+     * close() already closed: there is nothing to wait for). */
+    if (!mmf_closed(&self->map)) {
+        Py_BEGIN_ALLOW_THREADS
+        (void)mmf_close(&self->map);
+        Py_END_ALLOW_THREADS
+    }
     tp->tp_free(op);
     Py_DECREF(tp);
 }

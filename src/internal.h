@@ -77,10 +77,11 @@ mmf_status mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx);
 /* Install the guard once per process (every open calls it): the fast
  * primitives rely on it being in place. */
 void mmf__guard_ready(void);
-mmf_status mmf__fast_copy(const mmf_map *m, void *dst, const void *src,
-                          size_t n);
-mmf_status mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
-                            size_t *idx);
+/*   mmf_status mmf__fast_copy(const mmf_map *m, void *dst, const void *src,
+ *                             size_t n);
+ *   mmf_status mmf__fast_memchr(const mmf_map *m, const void *s, int c,
+ *                               size_t n, size_t *idx);
+ * are declared, or defined inline, by the backend's fast.h (below). */
 
 /* mmf__load_byte(), mmf__store_byte(): one byte at p, which lies in the map,
  * with the contract of the fast primitives, inline where the platform can

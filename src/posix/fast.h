@@ -1,7 +1,8 @@
 /*
- * fast.h - the POSIX backend's inline primitives: one mapped byte loaded or
- * stored without a function call, for the item and byte methods. Reached
- * through internal.h by the platform's include directory (-Isrc/posix).
+ * fast.h - the POSIX backend's fast primitives, inline: one mapped byte
+ * loaded or stored without a function call (the item and byte methods), and
+ * the entries of the short copy and memchr in assembly. Reached through
+ * internal.h by the platform's include directory (-Isrc/posix).
  *
  * On x86-64 Linux the access is one instruction of inline assembly with an
  * entry in the section mmf_extable: where the instruction is and where its
@@ -15,6 +16,7 @@
 #ifndef MMF_POSIX_FAST_H
 #define MMF_POSIX_FAST_H
 
+#include <assert.h>
 #include <stdint.h>
 
 #if defined(__x86_64__) && defined(__linux__) \
@@ -37,11 +39,34 @@ struct mmf__fx_entry {
 /* The fault of the access that just failed, as a status (guard.c). */
 mmf_status mmf__fx_fault(const mmf_map *m);
 
+/* The leaf routines in assembly (guard.c): 0, or 1 after a fault. */
+int mmf__fx_copy(void *dst, const void *src, size_t n);
+int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx);
+
+/* Two plain stores to this thread's record: the range in which a SIGSEGV
+ * at a fast primitive is ours. */
 static inline void
 mmf__fx_set(const mmf_map *m)
 {
     mmf__fx_range.lo = (uintptr_t)m->data;
     mmf__fx_range.hi = (uintptr_t)m->data + m->size;
+}
+
+static inline mmf_status
+mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
+{
+    assert(n <= MMF__FAST_MAX);
+    mmf__fx_set(m);
+    return mmf__fx_copy(dst, src, n) == 0 ? MMF_OK : mmf__fx_fault(m);
+}
+
+static inline mmf_status
+mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
+                 size_t *idx)
+{
+    assert(n <= MMF__FAST_MAX);
+    mmf__fx_set(m);
+    return mmf__fx_memchr(s, c, n, idx) == 0 ? MMF_OK : mmf__fx_fault(m);
 }
 
 /* The access at label 1 resumes at label 2 with bad set to 1 when it
@@ -91,6 +116,12 @@ mmf__store_byte(const mmf_map *m, unsigned char *p, unsigned char b)
     return MMF_OK;
 }
 #else
+/* Elsewhere: functions over the armed guard (guard.c). */
+mmf_status mmf__fast_copy(const mmf_map *m, void *dst, const void *src,
+                          size_t n);
+mmf_status mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
+                            size_t *idx);
+
 static inline mmf_status
 mmf__load_byte(const mmf_map *m, const unsigned char *p, unsigned char *out)
 {

@@ -199,8 +199,6 @@ __asm__(
     "    ret\n");
 
 extern const char mmf__fx_begin[], mmf__fx_end[], mmf__fx_fixup[];
-int mmf__fx_copy(void *dst, const void *src, size_t n);
-int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx);
 
 /* The inline accesses of fast.h (the linker names the section's bounds;
  * weak: a program whose copy of the core holds none still links). */
@@ -438,37 +436,12 @@ mmf__guard_ready(void)
 }
 
 #if HAVE_FX
-/* Two plain stores to this thread's record: the range in which a SIGSEGV
- * at a fast primitive is ours. */
-static inline void
-fx_arm(const mmf_map *m)
-{
-    mmf__fx_set(m);
-}
-
+/* The fast primitives themselves are inline (fast.h); a fault they
+ * report is turned into a status here. */
 mmf_status
 mmf__fx_fault(const mmf_map *m)
 {
     return fault_status(m, &guard_tls);
-}
-
-mmf_status
-mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
-{
-    assert(n <= MMF__FAST_MAX);
-    fx_arm(m);
-    return mmf__fx_copy(dst, src, n) == 0 ? MMF_OK
-                                          : fault_status(m, &guard_tls);
-}
-
-mmf_status
-mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
-                 size_t *idx)
-{
-    assert(n <= MMF__FAST_MAX);
-    fx_arm(m);
-    return mmf__fx_memchr(s, c, n, idx) == 0 ? MMF_OK
-                                             : fault_status(m, &guard_tls);
 }
 #else
 struct fast_op {

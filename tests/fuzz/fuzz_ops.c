@@ -512,6 +512,32 @@ op_flush(struct model *s, struct input *in)
     CHECK_EQ("flush", want, st);
 }
 
+/* mmf_readline_alloc()'s allocator: one static buffer. */
+static unsigned char line_out[MAXFILE + 8192];
+
+static void *
+line_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return n <= sizeof line_out ? line_out : NULL;
+}
+
+/* The line's length was judged want_st / want_len: mmf_readline_alloc()
+ * must agree, copy the line's bytes and move past it. */
+static void
+check_readline(struct model *s, mmf_status want_st, size_t want_len)
+{
+    size_t got = 99;
+    mmf_status st = mmf_readline_alloc(&s->m, line_alloc, NULL, &got);
+    CHECK_EQ("readline", want_st, st);
+    if (st != MMF_OK)
+        return;
+    CHECK_EQ("readline length", want_len, got);
+    check_bytes(s, "readline bytes", s->pos, line_out, got);
+    s->pos += got;
+}
+
+/* The line at the cursor: mmf_line_length(), then mmf_readline_alloc(). */
 static void
 op_line(struct model *s)
 {
@@ -519,11 +545,13 @@ op_line(struct model *s)
     mmf_status st = mmf_line_length(&s->m, &got);
     if (s->closed) {
         CHECK_EQ("line closed", MMF_ECLOSED, st);
+        check_readline(s, MMF_ECLOSED, 0);
         return;
     }
     for (size_t i = s->pos; i < s->len; i++) {
         if (!valid(s, i, 1)) {
             CHECK_EQ("line fault", MMF_EFAULT, st);
+            check_readline(s, MMF_EFAULT, 0);
             return;
         }
         if (s->taint[i])
@@ -531,11 +559,13 @@ op_line(struct model *s)
         if (content(s)[i] == '\n') {
             CHECK_EQ("line", MMF_OK, st);
             CHECK_EQ("line length", i + 1 - s->pos, got);
+            check_readline(s, MMF_OK, got);
             return;
         }
     }
     CHECK_EQ("line", MMF_OK, st);
     CHECK_EQ("line length", s->pos < s->len ? s->len - s->pos : 0, got);
+    check_readline(s, MMF_OK, got);
 }
 
 /* After every step: the cursor and length agree with the model. */

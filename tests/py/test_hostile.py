@@ -415,6 +415,8 @@ def trunc_ops(m, far):
         ("find", lambda: m.find(b"zz", far)),
         ("rfind", lambda: m.rfind(b"zz", far)),
         ("find 1 byte", lambda: m.find(b"z", far)),
+        ("find, short window", lambda: m.find(b"zz", far, far + 100)),
+        ("rfind, short window", lambda: m.rfind(b"zz", far, far + 100)),
         ("read", lambda: m.read(10)),
         ("read all", lambda: m.read()),
         ("readline", m.readline),
@@ -427,7 +429,7 @@ def trunc_ops(m, far):
         ("write_byte", lambda: m.write_byte(7)),
         ("move from", lambda: m.move(0, far, 10)),
         ("move to", lambda: m.move(far, 0, 10)),
-    ]
+    ] + ([("lines", lambda: next(m.lines()))] if hasattr(m, "lines") else [])
 
 def check_truncated(m, path, far, pos, file_size, rounds=1):
     for _ in range(rounds):
