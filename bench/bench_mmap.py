@@ -1011,7 +1011,10 @@ def bench_threads(ctx):
         t1 = {"std": [], "mmf": []}
         t2 = {"std": [], "mmf": []}
         err = None
-        for r in range(ctx.repeats):
+        # The other vCPU is shared with other tenants: more repeats than
+        # elsewhere, and the speed-up is the median of the ratios of runs
+        # made back to back (one thread, then two), not a ratio of medians.
+        for r in range(max(ctx.repeats, 9)):
             for k in order(r):
                 if k == "mmf" and err:
                     continue
@@ -1032,7 +1035,7 @@ def bench_threads(ctx):
         agg = {}
         for k in ("std", "mmf"):
             if t1[k] and t2[k]:
-                sc[k] = med(t1[k]) / med(t2[k])
+                sc[k] = med([a / b for a, b in zip(t1[k], t2[k])])
                 agg[k] = 2 * ctx.size / med(t2[k]) / GB
         cell = lambda k: "%.2f× one thread (%.1f GB/s total)" % (sc[k], agg[k])
         if err or "mmf" not in sc:
@@ -1045,8 +1048,9 @@ def bench_threads(ctx):
     for m in second.values():
         m.close()
     NOTES.append("Threads rows: one thread searches both maps one after the other, or two "
-                 "threads search one map each; the cells give the two-thread speed-up and "
-                 "the two-thread GB/s; the ratio column compares the two-thread GB/s.")
+                 "threads search one map each, back to back, at least 9 times; the cells "
+                 "give the median of the speed-ups of those pairs and the two-thread GB/s; "
+                 "the ratio column compares the two-thread GB/s.")
 
 
 # ---------------------------------------------------------------------------
