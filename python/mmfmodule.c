@@ -1406,6 +1406,12 @@ seek_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
     if (st != MMF_OK) {
         return error(self, st, &OP_SEEK);
     }
+    /* seek(i) lands on i: the argument is the answer (an int is
+     * immutable), with no new object. */
+    if (PyLong_CheckExact(args[0]) && dist >= 0 && (size_t)dist == newpos) {
+        Py_INCREF(args[0]);
+        return args[0];
+    }
     return PyLong_FromSize_t(newpos);
 }
 
