@@ -381,24 +381,31 @@ check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t min,
     return 1;
 }
 
+/* obj as an int, a new reference: an exact int as it is (the common case,
+ * without a call), anything else through PyNumber_Index(). */
+static PyObject *
+index_of(PyObject *obj)
+{
+    if (PyLong_CheckExact(obj)) {
+        Py_INCREF(obj);
+        return obj;
+    }
+    return PyNumber_Index(obj);
+}
+
 /* Py_ssize_t from an __index__ object ("n"). Returns 1, or 0 with an
  * exception set. */
 static int
 as_ssize(PyObject *obj, Py_ssize_t *out)
 {
     Py_ssize_t v;
-    PyObject *index;
+    PyObject *index = index_of(obj);
 
-    if (PyLong_CheckExact(obj)) { /* the common case: no new reference */
-        v = PyLong_AsSsize_t(obj);
+    if (index == NULL) {
+        return 0;
     }
-    else {
-        if ((index = PyNumber_Index(obj)) == NULL) {
-            return 0;
-        }
-        v = PyLong_AsSsize_t(index);
-        Py_DECREF(index);
-    }
+    v = PyLong_AsSsize_t(index);
+    Py_DECREF(index);
     if (v == -1 && PyErr_Occurred()) {
         return 0;
     }
@@ -411,18 +418,13 @@ static int
 as_int(PyObject *obj, int *out)
 {
     long v;
-    PyObject *index;
+    PyObject *index = index_of(obj);
 
-    if (PyLong_CheckExact(obj)) {
-        v = PyLong_AsLong(obj);
+    if (index == NULL) {
+        return 0;
     }
-    else {
-        if ((index = PyNumber_Index(obj)) == NULL) {
-            return 0;
-        }
-        v = PyLong_AsLong(index);
-        Py_DECREF(index);
-    }
+    v = PyLong_AsLong(index);
+    Py_DECREF(index);
     if (v == -1 && PyErr_Occurred()) {
         if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
             PyErr_SetString(PyExc_OverflowError, MSG_INT_RANGE);
@@ -884,7 +886,7 @@ alloc_bytes(void *ctx, size_t n)
  * moves past it. One core call finds and copies it, with the GIL held: a
  * line is short, and a long one is read in one go like the stdlib's. */
 static PyObject *
-read_line(mmap_object *self)
+readline_impl(mmap_object *self)
 {
     PyObject *res = NULL;
     size_t nread;
@@ -942,12 +944,6 @@ read_bytes(mmap_object *self, size_t n)
         return error(self, st, &OP_PLAIN);
     }
     return res;
-}
-
-static PyObject *
-readline_impl(mmap_object *self)
-{
-    return read_line(self);
 }
 
 /* The module state of a type derived from mmap (a subclass may come from
@@ -1008,7 +1004,7 @@ lines_next(PyObject *op)
     PyObject *res;
 
     Py_BEGIN_CRITICAL_SECTION((PyObject *)self);
-    res = read_line(self);
+    res = readline_impl(self);
     Py_END_CRITICAL_SECTION();
     if (res != NULL && PyBytes_GET_SIZE(res) == 0) {
         Py_CLEAR(res); /* the end of the map: StopIteration */

@@ -240,7 +240,6 @@ fx_recover(int sig, const siginfo_t *si, void *ucv)
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)fixup;
     return 1;
 }
-#define HAVE_FX 1
 #else
 static int
 fx_recover(int sig, const siginfo_t *si, void *ucv)
@@ -248,7 +247,6 @@ fx_recover(int sig, const siginfo_t *si, void *ucv)
     (void)sig, (void)si, (void)ucv;
     return 0;
 }
-#define HAVE_FX 0
 #endif
 
 static struct sigaction *
@@ -435,7 +433,7 @@ mmf__guard_ready(void)
     pthread_once(&install_once, install_first);
 }
 
-#if HAVE_FX
+#if MMF__FX_INLINE
 /* The fast primitives themselves are inline (fast.h); a fault they
  * report is turned into a status here. */
 mmf_status
