@@ -34,7 +34,12 @@
  * may be used from distinct threads freely. One object used from several
  * threads needs external locking around every call that takes a non-const
  * mmf_map *; calls taking a const mmf_map * may run concurrently with each
- * other. A caller that releases its lock during a long operation keeps the
+ * other. Such a call that fails with MMF_EFAULT still records the fault in
+ * the object (mmf_syserr(), mmf_sysfunc(), mmf_fault_offset()): each of
+ * these is stored and loaded atomically, so concurrent faults are no data
+ * race, but after two concurrent faults the three may describe different
+ * ones (read them under the lock that orders the calls, to get one
+ * fault's). A caller that releases its lock during a long operation keeps the
  * mapping alive with mmf_pin() (close and resize then fail with MMF_EBUSY).
  *
  * Memory access and the fault guard
@@ -259,7 +264,11 @@ MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
  * "w+", which needs one: MMF_EINVAL). offset may be any byte offset: the
  * mapping starts at the page below it. An empty file, or an offset at its
  * end with size 0, gives an empty map (length 0; "r+" can resize it). The
- * map owns the descriptor it opened (close-on-exec).
+ * map owns the descriptor it opened (close-on-exec). The open never
+ * blocks on a FIFO (O_NONBLOCK), and what cannot be mapped is refused
+ * before anything else: a directory is MMF_ESYS EISDIR from "open"; a
+ * FIFO, a socket or a character device other than /dev/zero is MMF_ESYS
+ * ENODEV from "mmap" (what mmap() says of them).
  * @return MMF_OK, MMF_EINVAL (mode, size, offset < 0), MMF_EOFFSET
  *         (offset past the end), MMF_ELENGTH (offset + size past the end),
  *         MMF_ESYS (open, fstat, posix_fallocate, mmap...). */
@@ -511,6 +520,19 @@ MMF_EXPORT mmf_status mmf_count(const mmf_map *m, const void *needle,
                                 size_t nlen, size_t start, size_t end,
                                 size_t *count);
 
+/* mmf_count_part() : mmf_count(), for a count split into pieces (to check
+ * for signals between them): also gives in *resume where the count of a
+ * longer range [start, end2), end2 > end, goes on so that the counts of
+ * the pieces add up to the count of the whole. Counting [start, end) finds
+ * exactly the occurrences that start before end - nlen + 1; *resume is
+ * past the last of them and at least end - nlen + 1 (end for nlen <= 1,
+ * start when the range is shorter than the needle, so a piece must be at
+ * least nlen bytes long to move on).
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_count_part(const mmf_map *m, const void *needle,
+                                     size_t nlen, size_t start, size_t end,
+                                     size_t *count, size_t *resume);
+
 /* ------------------------------------------------------------------------
  * Operations on the mapping and the file
  * ------------------------------------------------------------------------ */
@@ -598,7 +620,9 @@ MMF_EXPORT mmf_status mmf_resize(mmf_map *m, size_t newsize);
 /* mmf_set_name() : Name an anonymous map for /proc/PID/maps (Linux
  * PR_SET_VMA_ANON_NAME; the kernel shows "[anon:NAME]"). name is at most 79
  * bytes, with no control characters other than those the kernel accepts.
- * @return MMF_OK, MMF_ECLOSED, MMF_ENOTANON, MMF_EINVAL (name too long),
+ * Checked in this order, as CPython 3.15 does: a map not anonymous (also
+ * once closed), the name's length, a closed map, then the kernel.
+ * @return MMF_OK, MMF_ENOTANON, MMF_EINVAL (name too long), MMF_ECLOSED,
  *         MMF_ENOTSUP (no such call on this platform), MMF_ESYS (the kernel
  *         refused: EINVAL without CONFIG_ANON_VMA_NAME). */
 MMF_EXPORT mmf_status mmf_set_name(mmf_map *m, const char *name);

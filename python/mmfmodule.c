@@ -135,7 +135,7 @@ static const char MSG_RESIZE_NOTRACK[] =
     "mmap can't resize with trackfd=False.";
 static const char MSG_RESIZE_RANGE[] = "new size out of range";
 static const char MSG_RESIZE_ANON[] =
-    "mmap: can't expand a shared anonymous mapping on Linux";
+    "mmap: can't expand a shared anonymous mapping";
 static const char MSG_FLUSH[] = "flush values out of range";
 static const char MSG_SEEK_WHENCE[] = "unknown seek type";
 static const char MSG_SEEK_RANGE[] = "seek out of range";
@@ -147,8 +147,8 @@ static const char MSG_NAME_TYPE[] =
     "set_name() argument must be str, not %.200s";
 static const char MSG_NAME_NUL[] = "embedded null character";
 static const char MSG_NAME_LONG[] = "name is too long";
-static const char MSG_NAME_NOTSUP[] =
-    "mmap: set_name() is not supported on this platform";
+static const char MSG_NAME_NOTANON[] =
+    "Cannot set annotation on non-anonymous mappings";
 static const char MSG_INDEX[] = "mmap index out of range";
 static const char MSG_PROTECT_BUSY[] =
     "mmap can't change protection with extant buffers exported.";
@@ -182,9 +182,6 @@ static const char MSG_SQ_ITEM_VALUE[] =
 static const char MSG_NARGS[] = "%.200s expected %s%zd argument%s, got %zd";
 static const char MSG_FLUSH_NARGS[] =
     "flush() takes at most 2 positional arguments (%zd given)";
-static const char MSG_FLUSH_POSKW[] =
-    "flush() got some positional-only arguments passed as keyword "
-    "arguments: '%U'";
 static const char MSG_FLUSH_KW[] =
     "flush() got an unexpected keyword argument '%U'";
 
@@ -223,11 +220,6 @@ static const op_errors OP_SEEK = {
 };
 static const op_errors OP_MOVE = {.range = MSG_MOVE};
 static const op_errors OP_MADVISE = {.range = MSG_MADV_START};
-static const op_errors OP_SET_NAME = {
-    .inval = MSG_NAME_LONG,
-    .notsup = MSG_NAME_NOTSUP,
-    .notsup_is_notimpl = 1,
-};
 static const op_errors OP_INDEX = {.range = MSG_INDEX, .range_is_index = 1};
 
 /* Raise OSError(err, msg); OSError() picks the subclass from err. */
@@ -564,6 +556,7 @@ typedef struct job {
     size_t end;          /* JOB_FIND, JOB_RFIND, JOB_COUNT */
     ptrdiff_t found;     /* result of a search; a chunk's count */
     size_t total;        /* JOB_COUNT: the count so far */
+    size_t resume;       /* JOB_COUNT: where the next chunk starts */
     ptrdiff_t step;      /* JOB_COPY */
     size_t count;        /* JOB_COPY */
     void *dst;           /* JOB_COPY */
@@ -580,8 +573,8 @@ job_do(const mmf_map *map, job *j)
                          &j->found);
     case JOB_COUNT: {
         size_t n = 0;
-        mmf_status st = mmf_count(map, j->needle, j->nlen, j->start, j->end,
-                                  &n);
+        mmf_status st = mmf_count_part(map, j->needle, j->nlen, j->start,
+                                       j->end, &n, &j->resume);
         j->found = (ptrdiff_t)n;
         return st;
     }
@@ -591,29 +584,35 @@ job_do(const mmf_map *map, job *j)
     return MMF_EINVAL;
 }
 
-/* The part of j that job_do() runs next, in c: at most CHUNK_BYTES of new
- * positions (a search's chunk reaches nlen - 1 bytes further, so that no
- * match straddles two chunks; the reverse search goes from the end). */
+/* The new positions a chunk of j covers: CHUNK_BYTES, or the needle's
+ * length when that is more, so that the nlen - 1 bytes a chunk reads past
+ * its positions never make the whole job quadratic. */
+static size_t
+job_step(const job *j)
+{
+    return j->nlen > CHUNK_BYTES ? j->nlen : CHUNK_BYTES;
+}
+
+/* The part of j that job_do() runs next, in c: at most job_step() new
+ * positions (a search's or a count's chunk reaches nlen - 1 bytes further,
+ * so that no match straddles two chunks; the reverse search goes from the
+ * end; a count resumes past the last match its chunk counted). */
 static void
 job_chunk(const job *j, job *c)
 {
+    size_t step = job_step(j);
+
     *c = *j;
     switch (j->kind) {
     case JOB_FIND:
-        if (j->end - j->start > CHUNK_BYTES + j->nlen) {
-            c->end = j->start + CHUNK_BYTES + j->nlen - 1;
+    case JOB_COUNT:
+        if (j->end - j->start > step + j->nlen) {
+            c->end = j->start + step + j->nlen - 1;
         }
         return;
     case JOB_RFIND:
-        if (j->end - j->start > CHUNK_BYTES + j->nlen) {
-            c->start = j->end - CHUNK_BYTES - j->nlen + 1;
-        }
-        return;
-    case JOB_COUNT:
-        /* one byte: plain chunks; a longer needle's matches may straddle
-         * them, so it is counted in one go */
-        if (j->nlen == 1 && j->end - j->start > CHUNK_BYTES) {
-            c->end = j->start + CHUNK_BYTES;
+        if (j->end - j->start > step + j->nlen) {
+            c->start = j->end - step - j->nlen + 1;
         }
         return;
     case JOB_COPY:
@@ -639,7 +638,7 @@ job_advance(job *j, const job *c)
         return c->found >= 0 || c->start == j->start;
     case JOB_COUNT:
         j->total += (size_t)c->found;
-        j->start = c->end;
+        j->start = c->resume;
         return c->end == j->end;
     case JOB_COPY:
         j->start += (size_t)((ptrdiff_t)c->count * j->step);
@@ -648,6 +647,94 @@ job_advance(job *j, const job *c)
         return j->count == 0;
     }
     return 1;
+}
+
+/* ---- the pins of GIL-free calls, dropped in a forked child ----
+ * A call that releases the GIL pins the map first (run_job, mem_impl,
+ * madvise_impl). If another thread forks meanwhile, the child has no such
+ * thread, and its pin would make close() and resize() raise BufferError
+ * there forever (issue 13, H-49). Such pins are listed (a node on the
+ * pinning thread's stack); the child's pthread_atfork handler unpins them.
+ * Exported buffers are not in the list: their views exist in the child. */
+typedef struct call_pin {
+    mmf_map *map;
+    struct call_pin *prev, *next;
+} call_pin;
+
+#ifdef HAVE_FORK
+#include <pthread.h>
+
+static call_pin call_pins = {NULL, &call_pins, &call_pins};
+static pthread_mutex_t call_pins_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t call_pins_once = PTHREAD_ONCE_INIT;
+
+static void
+call_pins_prepare(void)
+{
+    pthread_mutex_lock(&call_pins_lock);
+}
+
+static void
+call_pins_parent(void)
+{
+    pthread_mutex_unlock(&call_pins_lock);
+}
+
+/* The child: only the forking thread exists, and it pins nothing now (it
+ * is in os.fork(), holding the GIL): every listed pin is a dead thread's. */
+static void
+call_pins_child(void)
+{
+    call_pin *p;
+
+    for (p = call_pins.next; p != &call_pins; p = p->next) {
+        mmf_unpin(p->map);
+    }
+    call_pins.next = call_pins.prev = &call_pins;
+    pthread_mutex_unlock(&call_pins_lock);
+}
+
+static void
+call_pins_init(void)
+{
+    pthread_atfork(call_pins_prepare, call_pins_parent, call_pins_child);
+}
+#endif
+
+/* Pin the map for a call that releases the GIL (with the GIL held). */
+static mmf_status
+call_pin_take(mmap_object *self, call_pin *p, unsigned char **data,
+              size_t *len)
+{
+    mmf_status st = mmf_pin(&self->map, data, len);
+
+    p->map = &self->map;
+    p->prev = p->next = p;
+#ifdef HAVE_FORK
+    if (st == MMF_OK) {
+        pthread_once(&call_pins_once, call_pins_init);
+        pthread_mutex_lock(&call_pins_lock);
+        p->next = call_pins.next;
+        p->prev = &call_pins;
+        call_pins.next->prev = p;
+        call_pins.next = p;
+        pthread_mutex_unlock(&call_pins_lock);
+    }
+#endif
+    return st;
+}
+
+/* Unpin what call_pin_take() pinned (with the GIL held). */
+static void
+call_pin_release(call_pin *p)
+{
+#ifdef HAVE_FORK
+    pthread_mutex_lock(&call_pins_lock);
+    p->prev->next = p->next;
+    p->next->prev = p->prev;
+    pthread_mutex_unlock(&call_pins_lock);
+#endif
+    mmf_unpin(p->map);
 }
 
 /* run_job() : Run j over `work` bytes of the map. A long job pins the map
@@ -662,6 +749,7 @@ run_job(mmap_object *self, job *j, size_t work)
 {
     mmf_status st;
     job c;
+    call_pin pin;
     int done = 0;
 
     if (work < LONG_JOB_BYTES || (j->kind != JOB_COPY && j->nlen == 0)) {
@@ -669,7 +757,7 @@ run_job(mmap_object *self, job *j, size_t work)
         j->total = (size_t)j->found; /* JOB_COUNT's result */
         return st;
     }
-    st = mmf_pin(&self->map, NULL, NULL);
+    st = call_pin_take(self, &pin, NULL, NULL);
     if (st != MMF_OK) {
         return st;
     }
@@ -689,7 +777,7 @@ run_job(mmap_object *self, job *j, size_t work)
             break;
         }
     }
-    mmf_unpin(&self->map);
+    call_pin_release(&pin);
     return st;
 }
 
@@ -882,15 +970,55 @@ alloc_bytes(void *ctx, size_t n)
     return *res == NULL ? NULL : PyBytes_AS_STRING(*res);
 }
 
+static PyObject *read_bytes(mmap_object *self, size_t n);
+
+/* The length of the line at the cursor, when LONG_JOB_BYTES or more remain
+ * (else 0, with *st MMF_OK: the caller reads the line in one core call).
+ * Its end is looked for in the first LONG_JOB_BYTES with the GIL held,
+ * then by a run_job() find, which a signal interrupts (H-47). */
+static size_t
+long_line_length(mmap_object *self, mmf_status *st)
+{
+    size_t pos = 0, rem = 0;
+    job j = {.kind = JOB_FIND, .needle = "\n", .nlen = 1, .found = -1};
+
+    if ((*st = mmf_remaining(&self->map, &rem)) != MMF_OK
+        || rem < LONG_JOB_BYTES
+        || (*st = mmf_tell(&self->map, &pos)) != MMF_OK) {
+        return 0;
+    }
+    *st = mmf_find(&self->map, "\n", 1, pos, pos + LONG_JOB_BYTES,
+                   &j.found);
+    if (*st == MMF_OK && j.found < 0) {
+        j.start = pos + LONG_JOB_BYTES;
+        j.end = pos + rem;
+        *st = run_job(self, &j, rem - LONG_JOB_BYTES);
+    }
+    if (*st != MMF_OK) {
+        return 0;
+    }
+    return j.found < 0 ? rem : (size_t)j.found + 1 - pos;
+}
+
 /* The line at the cursor as a new bytes object (b"" at the end); the cursor
- * moves past it. One core call finds and copies it, with the GIL held: a
- * line is short, and a long one is read in one go like the stdlib's. */
+ * moves past it. One core call finds and copies it, with the GIL held,
+ * unless much of the map remains: then the line's end is found and the
+ * line read as long_line_length() and read_bytes() do, in chunks. */
 static PyObject *
 readline_impl(mmap_object *self)
 {
     PyObject *res = NULL;
     size_t nread;
-    mmf_status st = mmf_readline_alloc(&self->map, alloc_bytes, &res, &nread);
+    mmf_status st;
+
+    nread = long_line_length(self, &st);
+    if (st == MMF_OK && nread > 0) {
+        return read_bytes(self, nread);
+    }
+    if (st != MMF_OK) {
+        return error(self, st, &OP_PLAIN);
+    }
+    st = mmf_readline_alloc(&self->map, alloc_bytes, &res, &nread);
 
     if (st != MMF_OK) {
         if (res != NULL) {
@@ -1080,8 +1208,10 @@ norm_bound(Py_ssize_t v, size_t len, int clamp_high)
 
 /* find()'s start and end. The map is checked first (CPython 3.15's order),
  * then they are converted (which may run Python code), then fitted to the
- * length and the cursor as they are now. Returns 1, or 0 with an exception
- * set. */
+ * length and the cursor as they are now. A start of None means the
+ * cursor, and `end` still counts: the released 3.15 ignores `end` when
+ * start is None, by accident; mmf does not (a deliberate difference,
+ * docs/behaviour.md). Returns 1, or 0 with an exception set. */
 static int
 find_bounds(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
             job *j)
@@ -1290,6 +1420,13 @@ resize_impl(mmap_object *self, PyObject *arg)
      * 0 after its checks for closed, pinned, untracked and read-only, which
      * is CPython's order. */
     st = mmf_resize(&self->map, newsize < 0 ? 0 : (size_t)newsize);
+    if (st == MMF_ERANGE && newsize == 0) {
+        /* CPython 3.15 passes 0 on to mremap(), which fails with EINVAL
+         * (after truncating the file: mmf refuses before touching it, and
+         * raises the same error). */
+        errno = EINVAL;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
     if (st != MMF_OK) {
         return error(self, st, &OP_RESIZE);
     }
@@ -1321,11 +1458,6 @@ flush_kwargs(PyObject *const *kwvalues, PyObject *kwnames, int *flags)
             if (!as_int(kwvalues[i], flags)) {
                 return 0;
             }
-        }
-        else if (PyUnicode_CompareWithASCIIString(name, "offset") == 0
-                 || PyUnicode_CompareWithASCIIString(name, "size") == 0) {
-            PyErr_Format(PyExc_TypeError, MSG_FLUSH_POSKW, name);
-            return 0;
         }
         else {
             PyErr_Format(PyExc_TypeError, MSG_FLUSH_KW, name);
@@ -1461,6 +1593,8 @@ madvise_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t start = 0, length = 0;
     int has_length = nargs > 2 && args[2] != Py_None;
     size_t len = 0;
+    unsigned char *data = NULL;
+    call_pin pin;
     mmf_status st;
 
     if (!check_nargs("madvise", nargs, 1, 3) || !as_int(args[0], &option)
@@ -1474,6 +1608,12 @@ madvise_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
         }
         st = mmf_len(&self->map, &len);
+        /* length's __index__ closed the map: the released 3.15 checks the
+         * bounds against the length the map had before "closed". */
+        if (st == MMF_ECLOSED
+            && !madvise_bounds(self->map.size, start, &length)) {
+            return NULL;
+        }
     }
     if (st != MMF_OK) {
         return error(self, st, &OP_MADVISE);
@@ -1484,12 +1624,24 @@ madvise_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
     if (!madvise_bounds(len, start, &length)) {
         return NULL;
     }
-    st = mmf_pin(&self->map, NULL, NULL);
+    st = call_pin_take(self, &pin, &data, NULL);
     if (st == MMF_OK) {
-        Py_BEGIN_ALLOW_THREADS
-        st = mmf_madvise(&self->map, option, (size_t)start, (size_t)length);
-        Py_END_ALLOW_THREADS
-        mmf_unpin(&self->map);
+        /* A map at an unaligned offset (mmf.open(p, 'r', offset=123))
+         * starts inside a page, which the core never widens down to (the
+         * bytes below are not the map's: issue 13). With no start given,
+         * the whole map is a valid range: advise its whole pages (an
+         * explicit start is the kernel's to judge, as in CPython). */
+        size_t ps = mmf_page_size(&self->map);
+        size_t skip = nargs < 2 ? (ps - (uintptr_t)data % ps) % ps : 0;
+        if (skip == 0 || skip < (size_t)length) { /* else: no whole page */
+            start += (Py_ssize_t)skip;
+            length -= (Py_ssize_t)skip;
+            Py_BEGIN_ALLOW_THREADS
+            st = mmf_madvise(&self->map, option, (size_t)start,
+                             (size_t)length);
+            Py_END_ALLOW_THREADS
+        }
+        call_pin_release(&pin);
     }
     if (st != MMF_OK) {
         return error(self, st, &OP_MADVISE);
@@ -1503,16 +1655,51 @@ typedef enum { MEM_LOCK, MEM_UNLOCK, MEM_POPULATE, MEM_RESIDENT } mem_op;
 
 static const op_errors OP_MEMCTL = {.range = MSG_MEM_START};
 
+/* The memory control calls run in pieces of this many bytes, with the GIL
+ * taken back between them to run signal handlers (H-47): populating 64 MiB
+ * of cached pages, or asking mincore about them, takes milliseconds. */
+#define MEM_CHUNK_BYTES ((size_t)64 << 20)
+
+/* One piece of a memory control call, [start, start + length). */
+static mmf_status
+mem_piece(mmf_map *map, mem_op op, size_t start, size_t length, int write,
+          size_t *bytes)
+{
+    size_t part = 0;
+    mmf_status st = MMF_OK;
+
+    switch (op) {
+    case MEM_LOCK:
+        st = mmf_lock(map, start, length);
+        break;
+    case MEM_UNLOCK:
+        st = mmf_unlock(map, start, length);
+        break;
+    case MEM_POPULATE:
+        st = mmf_populate(map, start, length, write);
+        break;
+    case MEM_RESIDENT:
+        st = mmf_resident(map, start, length, &part);
+        *bytes += part;
+        break;
+    }
+    return st;
+}
+
 /* lock/unlock/populate/resident(start=0, length=None[, write=False], /):
- * a byte range, clamped to the map by the core. The map is pinned and the
- * GIL released: these calls can take long (populate, mlock of much). */
+ * a byte range, clamped to the map. The map is pinned and the GIL
+ * released: these calls can take long (populate, mlock of much), so they
+ * run in pieces of MEM_CHUNK_BYTES with a signal check between them (the
+ * core widens each piece to whole pages: a page on the border of two is
+ * locked or populated twice, and counted once by resident). */
 static PyObject *
 mem_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
          const char *name, mem_op op)
 {
     Py_ssize_t start = 0, length = PY_SSIZE_T_MAX;
     int write = 0;
-    size_t bytes = 0;
+    size_t bytes = 0, len = 0, pos, left, n;
+    call_pin pin;
     mmf_status st;
 
     if (!check_nargs(name, nargs, 0, op == MEM_POPULATE ? 3 : 2)
@@ -1525,27 +1712,24 @@ mem_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
         PyErr_Format(PyExc_ValueError, MSG_MEM_NEGATIVE, name);
         return NULL;
     }
-    st = mmf_pin(&self->map, NULL, NULL);
+    st = call_pin_take(self, &pin, NULL, &len);
     if (st == MMF_OK) {
-        Py_BEGIN_ALLOW_THREADS
-        switch (op) {
-        case MEM_LOCK:
-            st = mmf_lock(&self->map, (size_t)start, (size_t)length);
-            break;
-        case MEM_UNLOCK:
-            st = mmf_unlock(&self->map, (size_t)start, (size_t)length);
-            break;
-        case MEM_POPULATE:
-            st = mmf_populate(&self->map, (size_t)start, (size_t)length,
-                              write);
-            break;
-        case MEM_RESIDENT:
-            st = mmf_resident(&self->map, (size_t)start, (size_t)length,
-                              &bytes);
-            break;
-        }
-        Py_END_ALLOW_THREADS
-        mmf_unpin(&self->map);
+        /* start past the end: one call, for the core's MMF_ERANGE */
+        pos = (size_t)start;
+        left = pos > len ? 0 : len - pos;
+        left = (size_t)length < left ? (size_t)length : left;
+        do {
+            n = left < MEM_CHUNK_BYTES ? left : MEM_CHUNK_BYTES;
+            Py_BEGIN_ALLOW_THREADS
+            st = mem_piece(&self->map, op, pos, n, write, &bytes);
+            Py_END_ALLOW_THREADS
+            pos += n;
+            left -= n;
+            if (st == MMF_OK && left > 0 && PyErr_CheckSignals() < 0) {
+                st = ST_PYERR;
+            }
+        } while (st == MMF_OK && left > 0);
+        call_pin_release(&pin);
     }
     if (st != MMF_OK) {
         return error(self, st, &OP_MEMCTL);
@@ -1622,8 +1806,6 @@ set_name_impl(mmap_object *self, PyObject *arg)
     char buf[NAME_MAX_BYTES + 1];
     const char *name;
     Py_ssize_t n;
-    size_t len;
-    mmf_status st;
 
     if (!PyUnicode_Check(arg)) {
         PyErr_Format(PyExc_TypeError, MSG_NAME_TYPE, Py_TYPE(arg)->tp_name);
@@ -1637,18 +1819,19 @@ set_name_impl(mmap_object *self, PyObject *arg)
         PyErr_SetString(PyExc_ValueError, MSG_NAME_NUL);
         return NULL;
     }
-    st = mmf_len(&self->map, &len);
-    if (st != MMF_OK) {
-        return error(self, st, &OP_SET_NAME);
-    }
     if ((size_t)n + strlen(NAME_PREFIX) > NAME_MAX_BYTES) {
         PyErr_SetString(PyExc_ValueError, MSG_NAME_LONG);
         return NULL;
     }
+    /* A drop-in never raises where the stdlib does not: the released 3.15
+     * returns None once the name is valid (it annotates only in debug
+     * builds and -X dev), also on a closed map, a file map, or a kernel
+     * without anonymous VMA names. mmf annotates where the kernel can and
+     * ignores the kernel's refusal (docs/behaviour.md). */
     PyOS_snprintf(buf, sizeof(buf), "%s%s", NAME_PREFIX, name);
-    st = mmf_set_name(&self->map, buf);
-    if (st != MMF_OK) {
-        return error(self, st, &OP_SET_NAME);
+    if (mmf_set_name(&self->map, buf) == MMF_ENOTANON) {
+        PyErr_SetString(PyExc_ValueError, MSG_NAME_NOTANON);
+        return NULL;
     }
     Py_RETURN_NONE;
 }
@@ -1882,19 +2065,100 @@ mmap_ass_item(PyObject *op, Py_ssize_t i, PyObject *v)
     return res;
 }
 
-/* An index key, converted, made non-negative and checked against the
- * current length. Returns 1, or 0 with an exception set. */
+/* PySlice_Unpack() with the released 3.15's message for a key that is not
+ * an integer ("... or have an __index__ method"; older interpreters say
+ * "... or None or ..."): the same steps in the same order (step, start,
+ * stop), so that __index__ hooks run as they do there. */
+#if PY_VERSION_HEX < 0x030F0000
+static const char MSG_SLICE_INDEX[] =
+    "slice indices must be integers or have an __index__ method";
+
+static int
+slice_index(PyObject *v, Py_ssize_t *out)
+{
+    Py_ssize_t x;
+
+    if (v == Py_None) {
+        return 1;
+    }
+    if (!PyIndex_Check(v)) {
+        PyErr_SetString(PyExc_TypeError, MSG_SLICE_INDEX);
+        return 0;
+    }
+    x = PyNumber_AsSsize_t(v, NULL);    /* clamps, as slices do */
+    if (x == -1 && PyErr_Occurred()) {
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+static int
+slice_unpack(PyObject *key, Py_ssize_t *start, Py_ssize_t *stop,
+             Py_ssize_t *step)
+{
+    PySliceObject *r = (PySliceObject *)key;
+
+    *step = 1;
+    if (!slice_index(r->step, step)) {
+        return -1;
+    }
+    if (*step == 0) {
+        PyErr_SetString(PyExc_ValueError, "slice step cannot be zero");
+        return -1;
+    }
+    if (*step < -PY_SSIZE_T_MAX) {
+        *step = -PY_SSIZE_T_MAX;
+    }
+    *start = *step < 0 ? PY_SSIZE_T_MAX : 0;
+    if (!slice_index(r->start, start)) {
+        return -1;
+    }
+    *stop = *step < 0 ? PY_SSIZE_T_MIN : PY_SSIZE_T_MAX;
+    return slice_index(r->stop, stop) ? 0 : -1;
+}
+#else
+#define slice_unpack PySlice_Unpack
+#endif
+
+static int fit_index(mmap_object *self, Py_ssize_t i, size_t *out);
+
+/* m[key]'s index: converted, made non-negative and checked against the
+ * current length. When the key's __index__ closed the map, the released
+ * 3.15 still checks the range against the length the map had (it keeps
+ * it), so an index out of that range raises IndexError and one inside it
+ * "closed"; mmf's core also keeps the length of a closed map.
+ * Returns 1, or 0 with an exception set. */
 static int
 index_key(mmap_object *self, PyObject *key, size_t *out)
 {
-    size_t len;
-    mmf_status st;
     Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
 
     if (i == -1 && PyErr_Occurred()) {
         return 0;
     }
-    st = mmf_len(&self->map, &len);
+    if (mmf_closed(&self->map)) {
+        size_t last = self->map.size;
+
+        if (i < 0) {
+            i += (Py_ssize_t)last;
+        }
+        if (i < 0 || (size_t)i >= last) {
+            PyErr_SetString(PyExc_IndexError, MSG_INDEX);
+            return 0;
+        }
+    }
+    return fit_index(self, i, out);
+}
+
+/* An index made non-negative and checked against the current length (the
+ * map is checked open first). Returns 1, or 0 with an exception set. */
+static int
+fit_index(mmap_object *self, Py_ssize_t i, size_t *out)
+{
+    size_t len;
+    mmf_status st = mmf_len(&self->map, &len);
+
     if (st != MMF_OK) {
         set_error(&self->map, st, &OP_INDEX);
         return 0;
@@ -1951,10 +2215,10 @@ get_slice(mmap_object *self, PyObject *key)
     size_t len;
     mmf_status st;
 
-    if (PySlice_Unpack(key, &start, &stop, &step) < 0) {
+    if (slice_unpack(key, &start, &stop, &step) < 0) {
         return NULL;
     }
-    /* after PySlice_Unpack(), which may run __index__ */
+    /* after slice_unpack(), which may run __index__ */
     if ((st = mmf_len(&self->map, &len)) != MMF_OK) {
         set_error(&self->map, st, &OP_INDEX);
         return NULL;
@@ -2031,17 +2295,19 @@ mmap_subscript(PyObject *op, PyObject *key)
     return res;
 }
 
-/* m[i] = value. The index is range-checked before the value is looked at
- * (CPython's order), and the core checks it again after the value's
- * __index__ ran, which may have shrunk the map (gh-157335). */
+/* m[i] = value, in the released 3.15's order: the key is converted, the
+ * value is checked (deletion, type, range), and only then is the map
+ * checked open and the index fitted to its length as it is now (the
+ * value's __index__ may have closed or shrunk it). */
 static int
 set_index(mmap_object *self, PyObject *key, PyObject *value)
 {
     size_t i;
-    Py_ssize_t v;
+    Py_ssize_t k, v;
     mmf_status st;
 
-    if (!index_key(self, key, &i)) {
+    k = PyNumber_AsSsize_t(key, PyExc_IndexError);
+    if (k == -1 && PyErr_Occurred()) {
         return -1;
     }
     if (value == NULL) {
@@ -2058,6 +2324,9 @@ set_index(mmap_object *self, PyObject *key, PyObject *value)
     }
     if (v < 0 || v > 255) {
         PyErr_SetString(PyExc_ValueError, MSG_ITEM_RANGE);
+        return -1;
+    }
+    if (!fit_index(self, k, &i)) {
         return -1;
     }
     st = mmf_set_byte(&self->map, i, (unsigned char)v);
@@ -2078,7 +2347,7 @@ set_slice(mmap_object *self, PyObject *key, PyObject *value)
     mmf_status st = MMF_OK;
     int ok;
 
-    if (PySlice_Unpack(key, &start, &stop, &step) < 0) {
+    if (slice_unpack(key, &start, &stop, &step) < 0) {
         return -1;
     }
     if (value == NULL) {
@@ -2108,13 +2377,19 @@ set_slice(mmap_object *self, PyObject *key, PyObject *value)
     return 0;
 }
 
+/* Assignment and deletion check writability first, even on a closed map
+ * (whose access mode is kept), then the key and the value; whether the map
+ * is open is checked last, as the released 3.15 does. */
 static int
 ass_subscript_impl(mmap_object *self, PyObject *key, PyObject *value)
 {
-    /* Closed, then read-only, before the key is looked at. */
     mmf_status st = check_writable(self);
 
-    if (st != MMF_OK) {
+    if (st == MMF_ECLOSED
+        && mmf_access_mode(&self->map) == MMF_ACCESS_READ) {
+        st = MMF_EREADONLY;
+    }
+    if (st == MMF_EREADONLY) {
         set_error(&self->map, st, &OP_PLAIN);
         return -1;
     }
@@ -2676,7 +2951,7 @@ static PyObject *
 mod_open(PyObject *module, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"path", "mode", "size", "offset", NULL};
-    PyObject *path_obj, *path = NULL, *size_obj = Py_None;
+    PyObject *path_obj, *fspath, *path = NULL, *size_obj = Py_None;
     const char *mode = "r";
     Py_ssize_t size = 0;
     long long offset = 0;
@@ -2685,11 +2960,19 @@ mod_open(PyObject *module, PyObject *args, PyObject *kwds)
     module_state *state = get_state(module);
 
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|sOL:open", kwlist,
-                                     &path_obj, &mode, &size_obj, &offset)
-        || !PyUnicode_FSConverter(path_obj, &path)) {
+                                     &path_obj, &mode, &size_obj, &offset)) {
+        return NULL;
+    }
+    /* __fspath__() is called once: the error's filename is what it gave */
+    if ((fspath = PyOS_FSPath(path_obj)) == NULL) {
+        return NULL;
+    }
+    if (!PyUnicode_FSConverter(fspath, &path)) {
+        Py_DECREF(fspath);
         return NULL;
     }
     if (size_obj != Py_None && !as_ssize(size_obj, &size)) {
+        Py_DECREF(fspath);
         Py_DECREF(path);
         return NULL;
     }
@@ -2704,11 +2987,13 @@ mod_open(PyObject *module, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, MSG_OPEN_SIZE);
     }
     if (PyErr_Occurred()) {
+        Py_DECREF(fspath);
         Py_DECREF(path);
         return NULL;
     }
     self = (mmap_object *)state->mmap_type->tp_alloc(state->mmap_type, 0);
     if (self == NULL) {
+        Py_DECREF(fspath);
         Py_DECREF(path);
         return NULL;
     }
@@ -2719,15 +3004,13 @@ mod_open(PyObject *module, PyObject *args, PyObject *kwds)
     Py_END_ALLOW_THREADS
     if (st == MMF_ESYS && mmf_sysfunc(&self->map) != NULL
         && strcmp(mmf_sysfunc(&self->map), "open") == 0) {
-        PyObject *name = PyOS_FSPath(path_obj);
         errno = mmf_syserr(&self->map);
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError,
-                                             name != NULL ? name : path);
-        Py_XDECREF(name);
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, fspath);
     }
     else if (st != MMF_OK) {
         set_error(&self->map, st, &OP_PLAIN);
     }
+    Py_DECREF(fspath);
     Py_DECREF(path);
     if (st != MMF_OK) {
         Py_DECREF(self);

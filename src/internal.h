@@ -48,6 +48,10 @@ mmf_status mmf__os_resident(mmf_map *m, size_t start, size_t length,
 /* Can this anonymous map grow? (Linux: not when shared, kernel bug 8691) */
 int mmf__os_anon_can_grow(const mmf_map *m);
 mmf_status mmf__os_resize(mmf_map *m, size_t newsize);
+/* Zero the n bytes just past the end of an anonymous map (what is left of
+ * its last page, which a larger mapping may have written), whatever the
+ * map's protection; on failure the map is as it was. */
+mmf_status mmf__os_zero_tail(mmf_map *m, size_t n);
 mmf_status mmf__os_set_name(mmf_map *m, const char *name);
 size_t mmf__os_pagesize(void);
 
@@ -118,8 +122,10 @@ ptrdiff_t mmf__search_short_rev(const unsigned char *hay, size_t hlen,
 
 /* The number of non-overlapping occurrences of needle in hay, counted from
  * the left (bytes.count); an empty needle occurs hlen + 1 times. Linear
- * (each search is); one byte with a SIMD count (src/search_simd.c). */
+ * (each search is); one byte with a SIMD count (src/search_simd.c). For
+ * nlen >= 2, *next is the index just past the last occurrence counted (0
+ * when none); 0 for shorter needles. */
 size_t mmf__count(const unsigned char *hay, size_t hlen,
-                  const unsigned char *needle, size_t nlen);
+                  const unsigned char *needle, size_t nlen, size_t *next);
 
 #endif /* MMF_INTERNAL_H */

@@ -124,6 +124,7 @@ struct search_op {
     const unsigned char *needle;
     size_t nlen;
     ptrdiff_t found;
+    size_t next; /* op_count: just past the last occurrence counted */
 };
 
 static void
@@ -145,7 +146,8 @@ static void
 op_count(void *p)
 {
     struct search_op *s = p;
-    s->found = (ptrdiff_t)mmf__count(s->hay, s->hlen, s->needle, s->nlen);
+    s->found = (ptrdiff_t)mmf__count(s->hay, s->hlen, s->needle, s->nlen,
+                                     &s->next);
 }
 
 static void
@@ -293,7 +295,7 @@ long_line(const mmf_map *m, size_t from, size_t *len)
 {
     size_t rem = m->size - from;
     struct search_op op = {m->data + from, rem, (const unsigned char *)"\n",
-                           1, -1};
+                           1, -1, 0};
     mmf_status s = mmf__guarded(m, op_memchr, &op);
     if (s == MMF_OK)
         *len = (op.found < 0 ? m->size : from + (size_t)op.found + 1) - m->pos;
@@ -552,7 +554,7 @@ search(const mmf_map *m, const void *needle, size_t nlen, size_t start,
             *out = (ptrdiff_t)start + r;
         return MMF_OK;
     }
-    struct search_op op = {m->data + start, end - start, needle, nlen, -1};
+    struct search_op op = {m->data + start, end - start, needle, nlen, -1, 0};
     s = mmf__guarded(m, reverse ? op_rfind : op_find, &op);
     if (s == MMF_OK && op.found >= 0)
         *out = (ptrdiff_t)start + op.found;
@@ -574,24 +576,43 @@ mmf_rfind(const mmf_map *m, const void *needle, size_t nlen, size_t start,
 }
 
 mmf_status
-mmf_count(const mmf_map *m, const void *needle, size_t nlen, size_t start,
-          size_t end, size_t *count)
+mmf_count_part(const mmf_map *m, const void *needle, size_t nlen,
+               size_t start, size_t end, size_t *count, size_t *resume)
 {
     mmf_status s;
 
     *count = 0;
+    *resume = start;
     if ((s = check_read(m)) != MMF_OK)
         return s;
     if (end > m->size)
         end = m->size;
     if (start > end)
         return MMF_OK;
+    *resume = end;
     if (nlen == 0) {
         *count = end - start + 1;
         return MMF_OK;
     }
-    struct search_op op = {m->data + start, end - start, needle, nlen, 0};
-    if ((s = mmf__guarded(m, op_count, &op)) == MMF_OK)
-        *count = (size_t)op.found;
-    return s;
+    struct search_op op = {m->data + start, end - start, needle, nlen, 0, 0};
+    if ((s = mmf__guarded(m, op_count, &op)) != MMF_OK)
+        return s;
+    *count = (size_t)op.found;
+    if (nlen <= end - start) {
+        /* past the last occurrence, and past every position whose
+         * occurrence would fit in [start, end) */
+        size_t tail = end - nlen + 1;
+        *resume = start + op.next > tail ? start + op.next : tail;
+    }
+    else
+        *resume = start;
+    return MMF_OK;
+}
+
+mmf_status
+mmf_count(const mmf_map *m, const void *needle, size_t nlen, size_t start,
+          size_t end, size_t *count)
+{
+    size_t resume;
+    return mmf_count_part(m, needle, nlen, start, end, count, &resume);
 }

@@ -51,19 +51,19 @@ mmf_check_writable(const mmf_map *m)
 int
 mmf_syserr(const mmf_map *m)
 {
-    return m->syserr;
+    return __atomic_load_n(&m->syserr, __ATOMIC_RELAXED);
 }
 
 const char *
 mmf_sysfunc(const mmf_map *m)
 {
-    return m->sysfunc;
+    return __atomic_load_n(&m->sysfunc, __ATOMIC_RELAXED);
 }
 
 size_t
 mmf_fault_offset(const mmf_map *m)
 {
-    return m->fault_offset;
+    return __atomic_load_n(&m->fault_offset, __ATOMIC_RELAXED);
 }
 
 size_t
@@ -417,26 +417,31 @@ mmf_resize(mmf_map *m, size_t newsize)
         return MMF_ERANGE;
     if (m->anonymous && newsize > m->size && !mmf__os_anon_can_grow(m))
         return MMF_ENOTSUP;
-    size_t oldsize = m->size;
-    mmf_status s = mmf__os_resize(m, newsize);
-    if (s != MMF_OK || !m->anonymous || newsize <= oldsize)
-        return s;
-    /* The last page of the old mapping keeps whatever a larger mapping
-     * once wrote past oldsize: the grown part must read as zeros. */
-    size_t page = mmf__os_pagesize();
-    size_t tail = (page - oldsize % page) % page;
-    return mmf__zero(m, oldsize, tail < newsize - oldsize ? tail
-                                                         : newsize - oldsize);
+    if (m->anonymous && newsize > m->size) {
+        /* The last page of the mapping keeps whatever a larger mapping
+         * once wrote past the end: the grown part must read as zeros. It
+         * is zeroed first, while nothing else has changed (issue 13: the
+         * map is not writable after protect(PROT_READ), and a failure
+         * after the remap would leave the new length behind). */
+        size_t page = mmf__os_pagesize();
+        size_t tail = (page - m->size % page) % page;
+        mmf_status s = mmf__os_zero_tail(
+            m, tail < newsize - m->size ? tail : newsize - m->size);
+        if (s != MMF_OK)
+            return s;
+    }
+    return mmf__os_resize(m, newsize);
 }
 
 mmf_status
 mmf_set_name(mmf_map *m, const char *name)
 {
-    if (m->data == NULL)
-        return MMF_ECLOSED;
+    /* CPython 3.15's order: the kind of map is known even once closed. */
     if (!m->anonymous)
         return MMF_ENOTANON;
     if (strlen(name) > 79)
         return MMF_EINVAL;
+    if (m->data == NULL)
+        return MMF_ECLOSED;
     return mmf__os_set_name(m, name);
 }

@@ -703,10 +703,11 @@ mmf__count_byte_scalar(const unsigned char *h, size_t n, unsigned char c)
 
 size_t
 mmf__count(const unsigned char *hay, size_t hlen, const unsigned char *needle,
-           size_t nlen)
+           size_t nlen, size_t *next)
 {
     size_t count = 0, pos = 0;
 
+    *next = 0;
     if (nlen == 0)
         return hlen + 1;
     if (nlen == 1)
@@ -734,5 +735,6 @@ mmf__count(const unsigned char *hay, size_t hlen, const unsigned char *needle,
         count++;
         pos = lim + (size_t)at + nlen;
     }
+    *next = pos;
     return count;
 }

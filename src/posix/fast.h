@@ -70,10 +70,14 @@ mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
 }
 
 /* The access at label 1 resumes at label 2 with bad set to 1 when it
- * faults; the fixup lives out of line. */
+ * faults; the fixup lives out of line. The table's flags: "a" allocated,
+ * "R" retained (SHF_GNU_RETAIN), so that a linker collecting unused
+ * sections (lld --gc-sections, which does not keep a section for its
+ * __start_/__stop_ symbols) keeps it (issue 13, H-51). */
+#define MMF__FX_SECTION ".pushsection mmf_extable,\"aR\"\n"
 #define MMF__FX_ENTRY                                                      \
     "2:\n"                                                                 \
-    ".pushsection mmf_extable,\"a\"\n"                                     \
+    MMF__FX_SECTION                                                        \
     ".balign 4\n"                                                          \
     ".long 1b - ., 3f - .\n"                                               \
     ".popsection\n"                                                        \

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <assert.h>
 #include <string.h>
+#include <time.h>
 #include <ucontext.h>
 
 #include "internal.h"
@@ -35,6 +36,11 @@ struct guard {
     volatile sig_atomic_t chaining; /* inside a previous handler */
     int signo;
     uintptr_t addr;
+    /* The last kernel fault passed to a previous handler that returned,
+     * and how many times in a row it came back (see call_previous()) */
+    int chained_sig, chained_repeats;
+    uintptr_t chained_addr, chained_pc;
+    long long chained_ns;
 };
 
 /* initial-exec: the handler must not call __tls_get_addr (it may malloc). */
@@ -200,12 +206,19 @@ __asm__(
 
 extern const char mmf__fx_begin[], mmf__fx_end[], mmf__fx_fixup[];
 
-/* The inline accesses of fast.h (the linker names the section's bounds;
- * weak: a program whose copy of the core holds none still links). */
+/* The inline accesses of fast.h: the linker names the section's bounds.
+ * The table always holds this entry, which matches no instruction (it
+ * names itself), so that the bounds can be strong references: a link
+ * that loses the table fails, instead of a guard that lets faults kill
+ * the process at run time (issue 13, H-51). */
+__asm__(MMF__FX_SECTION
+        ".balign 4\n"
+        ".long 0, 0\n"
+        ".popsection\n");
 extern const struct mmf__fx_entry __start_mmf_extable[]
-    __attribute__((weak, visibility("hidden")));
+    __attribute__((visibility("hidden")));
 extern const struct mmf__fx_entry __stop_mmf_extable[]
-    __attribute__((weak, visibility("hidden")));
+    __attribute__((visibility("hidden")));
 
 /* Where a fast primitive faulting at pc resumes, or 0 when pc is not one. */
 static uintptr_t
@@ -282,6 +295,80 @@ take_default(int sig, const siginfo_t *si)
         raise(sig);
 }
 
+/* The instruction that faulted, or 0 where this port cannot tell. */
+static uintptr_t
+fault_pc(const void *ucv)
+{
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__) && defined(__linux__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__) && defined(__linux__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/* When is the same kernel fault, back from a previous handler, taken as
+ * one that handler did not fix? When it comes back REFAULT_LIMIT times in
+ * a row, each within REFAULT_NS of the handler's return: an unfixed fault
+ * loops in microseconds, while a handler that fixes its fault (mprotect)
+ * and sees the same instruction fault again later, or a few times in a
+ * row, is left alone. A handler that moves the pc (a safepoint stub) never
+ * sees the instruction run again. */
+#define REFAULT_LIMIT 100
+#define REFAULT_NS 10000000L
+
+static long long
+now_ns(void)
+{
+    struct timespec t;
+    /* async-signal-safe (POSIX.1-2008) */
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+        return 0;
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Call the previous handler p for a fault that is not ours. A handler that
+ * returns from a kernel fault makes the instruction run again: if it fixed
+ * the cause (mprotect, a mapping) the instruction completes; if it did not
+ * (faulthandler after disable() returns at once), the same fault comes back
+ * at once, here, and must end in the default action instead of looping
+ * forever (H-46): the default action then kills the process, with a core,
+ * at the instruction that faulted. */
+static void
+call_previous(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
+{
+    struct guard *g = &guard_tls;
+    uintptr_t addr = (uintptr_t)si->si_addr, pc = fault_pc(uc);
+    int errno_saved = errno;
+
+    if (si->si_code > 0 && g->chained_sig == sig && g->chained_addr == addr
+        && g->chained_pc == pc && now_ns() - g->chained_ns < REFAULT_NS) {
+        if (++g->chained_repeats >= REFAULT_LIMIT) {
+            g->chained_sig = 0;
+            take_default(sig, si);
+            errno = errno_saved;
+            return;
+        }
+    }
+    else
+        g->chained_repeats = 0;
+    g->chaining = 1;
+    if (p->sa_flags & SA_SIGINFO)
+        p->sa_sigaction(sig, si, uc);
+    else
+        p->sa_handler(sig);
+    g->chaining = 0;
+    /* a kernel fault whose instruction runs again (the pc not moved) */
+    g->chained_sig = si->si_code > 0 && fault_pc(uc) == pc ? sig : 0;
+    g->chained_addr = addr;
+    g->chained_pc = pc;
+    g->chained_ns = now_ns();
+    errno = errno_saved;
+}
+
 static void
 chain(int sig, siginfo_t *si, void *uc)
 {
@@ -295,9 +382,7 @@ chain(int sig, siginfo_t *si, void *uc)
         return;
     }
     if (p->sa_flags & SA_SIGINFO) {
-        g->chaining = 1;
-        p->sa_sigaction(sig, si, uc);
-        g->chaining = 0;
+        call_previous(p, sig, si, uc);
         return;
     }
     if (p->sa_handler == SIG_DFL
@@ -305,11 +390,8 @@ chain(int sig, siginfo_t *si, void *uc)
         take_default(sig, si);
         return;
     }
-    if (p->sa_handler != SIG_IGN) {
-        g->chaining = 1;
-        p->sa_handler(sig);
-        g->chaining = 0;
-    }
+    if (p->sa_handler != SIG_IGN)
+        call_previous(p, sig, si, uc);
 }
 
 static void
@@ -384,17 +466,22 @@ unblock_fault_signals(void)
 
 /* Record the fault g caught in m's error slots; MMF_EFAULT. The slots are
  * written even through a const pointer: they are documented as set by any
- * failing call. */
+ * failing call. Calls taking a const map may run at the same time in
+ * several threads (include/mmf.h), and fault together: each slot is
+ * stored atomically (mmf_syserr() and friends load them so), so there is
+ * no data race; concurrent faults may leave slots of different faults. */
 static mmf_status
 fault_status(const mmf_map *m, const struct guard *g)
 {
     mmf_map *w = (mmf_map *)m;
     uintptr_t lo = (uintptr_t)m->data, hi = lo + m->size;
+    size_t off = g->addr >= lo && g->addr < hi ? (size_t)(g->addr - lo)
+                                               : (size_t)-1;
 
-    w->syserr = g->signo == SIGBUS ? EIO : EFAULT;
-    w->sysfunc = "fault";
-    w->fault_offset = g->addr >= lo && g->addr < hi ? (size_t)(g->addr - lo)
-                                                    : (size_t)-1;
+    __atomic_store_n(&w->syserr, g->signo == SIGBUS ? EIO : EFAULT,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&w->sysfunc, "fault", __ATOMIC_RELAXED);
+    __atomic_store_n(&w->fault_offset, off, __ATOMIC_RELAXED);
     return MMF_EFAULT;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -313,6 +314,22 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     return MMF_OK;
 }
 
+/* What mmf_open_path() refuses before it maps (issue 13): a directory is
+ * EISDIR from "open" (as the open of 'r+' and 'w+' says), and what mmap
+ * cannot map (a FIFO, a socket, a character device other than /dev/zero)
+ * is ENODEV from "mmap", the error the stdlib's mmap gives for them. */
+static mmf_status
+check_mappable(mmf_map *m, const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode))
+        return mmf__syserr(m, "open", EISDIR);
+    if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)
+        || (S_ISCHR(st->st_mode)
+            && !(major(st->st_rdev) == 1 && minor(st->st_rdev) == 5)))
+        return mmf__syserr(m, "mmap", ENODEV);
+    return MMF_OK;
+}
+
 mmf_status
 mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
                   uint64_t size, int64_t offset)
@@ -342,9 +359,19 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
         || size > (uint64_t)PTRDIFF_MAX
         || (uint64_t)offset > (uint64_t)INT64_MAX - size)
         return MMF_EINVAL;
-    RETRY(fd, mmf__sys.open(path, modes[k].oflags));
+    /* O_NONBLOCK: a FIFO without a writer must not block the open (issue
+     * 13); it is refused below. It changes nothing for the files that can
+     * be mapped. */
+    RETRY(fd, mmf__sys.open(path, modes[k].oflags | O_NONBLOCK));
     if (fd < 0)
         return mmf__syserr(m, "open", errno);
+    RETRY(rc, mmf__sys.fstat(fd, &st));
+    if (rc != 0) {
+        s = mmf__syserr(m, "fstat", errno);
+        goto fail;
+    }
+    if ((s = check_mappable(m, &st)) != MMF_OK)
+        goto fail;
     if (modes[k].oflags & O_CREAT) {
         /* the disk space now: a full disk fails here, not as a fault */
         err = mmf__sys.fallocate(fd, 0, (off_t)(offset + (int64_t)size));
@@ -354,11 +381,8 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
             s = mmf__syserr(m, "posix_fallocate", err);
             goto fail;
         }
-    }
-    RETRY(rc, mmf__sys.fstat(fd, &st));
-    if (rc != 0) {
-        s = mmf__syserr(m, "fstat", errno);
-        goto fail;
+        if (S_ISREG(st.st_mode)) /* O_TRUNC: it was empty */
+            st.st_size = (off_t)(offset + (int64_t)size);
     }
     if (S_ISBLK(st.st_mode)) { /* its size is the device's (gh-119817) */
         uint64_t bsize;
@@ -633,14 +657,37 @@ remap(mmf_map *m, size_t newsize)
     return MMF_OK;
 }
 
+/* Grow a memfd map: the memfd is sealed against shrinking, so it cannot
+ * be cut back once grown. The mapping grows first (past the memfd's end:
+ * nothing touches those pages before the memfd grows too); if the memfd
+ * cannot grow, the mapping shrinks back (issue 13: resize(2**50) made the
+ * memfd 1 PiB for good when mremap then refused). */
+static mmf_status
+grow_memfd_map(mmf_map *m, size_t newsize, int64_t old_fsize)
+{
+    size_t oldsize = m->size;
+    mmf_status s = remap(m, newsize);
+    int err;
+
+    /* a memfd keeps its size when its map shrinks (it is sealed) */
+    if (s != MMF_OK || old_fsize >= m->offset + (int64_t)newsize)
+        return s;
+    err = truncate_file(m->fd, m->offset + (int64_t)newsize);
+    if (err == 0)
+        return MMF_OK;
+    s = mmf__syserr(m, "ftruncate", err);
+    if (remap(m, oldsize) != MMF_OK) /* record the first failure */
+        mmf__syserr(m, "ftruncate", err);
+    return s;
+}
+
 /* Grow: extend the file, then the mapping; if the mapping cannot grow, cut
  * the file back (the part added held only zeros). */
 static mmf_status
 grow_file_map(mmf_map *m, size_t newsize, int64_t old_fsize)
 {
-    /* a memfd keeps its size when its map shrinks (it is sealed) */
-    if (m->memfd && old_fsize >= m->offset + (int64_t)newsize)
-        return remap(m, newsize);
+    if (m->memfd)
+        return grow_memfd_map(m, newsize, old_fsize);
     int err = truncate_file(m->fd, m->offset + (int64_t)newsize);
     if (err != 0)
         return mmf__syserr(m, "ftruncate", err);
@@ -683,6 +730,29 @@ mmf__os_resize(mmf_map *m, size_t newsize)
     if (m->memfd)
         return remap(m, newsize);
     return shrink_file_map(m, newsize);
+}
+
+mmf_status
+mmf__os_zero_tail(mmf_map *m, size_t n)
+{
+    int rc;
+    mmf_status s;
+
+    if (n == 0)
+        return MMF_OK;
+    if (m->prot & PROT_WRITE)
+        return mmf__zero(m, m->size, n);
+    /* protect() took the write access away: give it back for the store.
+     * The whole mapping changes, so no mapping is split (no ENOMEM from
+     * the map count), and it ends as it was. */
+    RETRY(rc, mmf__sys.mprotect(base(m), m->mapped, PROT_READ | PROT_WRITE));
+    if (rc != 0)
+        return mmf__syserr(m, "mprotect", errno);
+    s = mmf__zero(m, m->size, n);
+    RETRY(rc, mmf__sys.mprotect(base(m), m->mapped, m->prot));
+    if (rc != 0 && s == MMF_OK)
+        s = mmf__syserr(m, "mprotect", errno);
+    return s;
 }
 
 mmf_status

@@ -361,11 +361,52 @@ open_path_modes_offsets_and_errors(void **state)
     unlink(empty);
 }
 
+/* Issue 13 (H-47): a count split into pieces at every point, each piece
+ * resuming where mmf_count_part() says, adds up to the count of the whole
+ * (the binding counts long ranges so, checking for signals in between). */
+static void
+count_in_pieces_adds_up(void **state)
+{
+    static const char *const needles[] = {"a", "aa", "aba", "abab", "b"};
+    const char *hay = "aaabababaaaabbabaababababaaaaabab";
+    size_t n = strlen(hay), k;
+    mmf_map m = {0};
+
+    (void)state;
+    h_open_anon(&m, n, MAP_PRIVATE);
+    ASSERT_OK(mmf_set_slice(&m, 0, 1, n, hay));
+    for (k = 0; k < ARRAY_LEN(needles); k++) {
+        size_t nl = strlen(needles[k]), whole = 0, piece;
+
+        ASSERT_OK(mmf_count(&m, needles[k], nl, 0, n, &whole));
+        for (piece = nl; piece <= n; piece++) {
+            size_t start = 0, total = 0;
+            while (1) {
+                size_t end = n - start > piece + nl - 1 ? start + piece + nl - 1
+                                                        : n;
+                size_t c = 0, resume = 0;
+                ASSERT_OK(mmf_count_part(&m, needles[k], nl, start, end, &c,
+                                         &resume));
+                total += c;
+                if (end == n)
+                    break;
+                ASSERT_TRUE(resume > start && resume <= end);
+                start = resume;
+            }
+            if (total != whole)
+                fail_msg("needle \"%s\", pieces of %zu: %zu, whole %zu",
+                         needles[k], piece, total, whole);
+        }
+    }
+    ASSERT_OK(mmf_close(&m));
+}
+
 int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         H_TEST(count_against_a_naive_count),
+        H_TEST(count_in_pieces_adds_up),
         H_TEST(populate_resident_lock),
         H_TEST(failing_calls_change_nothing),
         H_TEST(protect_changes_what_the_map_allows),

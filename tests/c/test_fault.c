@@ -390,6 +390,7 @@ struct fixture {
     long long fsize_before;
     unsigned char *map_before;  /* contents of the map before the op */
     size_t len_before, pos_before;
+    uint64_t memfd_before;   /* a memfd map: the memfd's size */
     uint64_t size_out;
     size_t resident_out;
 };
@@ -598,6 +599,84 @@ static const struct op ops[] = {
     {"protect", "protect", K_OTHER, 1, 0, 0, 0, run_protect},
 };
 
+/* Issue 13 (H-50): every resize path, on every kind of map. These ops
+ * also give the anonymous map's options and a protection to set after
+ * setup. */
+struct op_ex {
+    struct op op;
+    unsigned options; /* mmf_open_anon()'s options */
+    int protect;      /* if not 0: mmf_protect() with this after setup */
+    int unaligned;    /* anonymous maps: 2 pages + 10 bytes, not 3 pages */
+};
+
+static const struct op_ex ops_ex[] = {
+    {{"resize memfd grow", "resize_memfd_grow", K_OTHER, 0, MAP_SHARED, 0,
+      0, run_resize_4p},
+     MMF_OPT_MEMFD, 0, 0},
+    {{"resize memfd shrink", "resize_memfd_shrink", K_OTHER, 0, MAP_SHARED,
+      0, 0, run_resize_p10},
+     MMF_OPT_MEMFD, 0, 0},
+    {{"resize anonymous private grow, read-only", "resize_anon_ro_grow",
+      K_OTHER, 0, MAP_PRIVATE, 0, 0, run_resize_4p},
+     0, PROT_READ, 0},
+    {{"resize anonymous private grow from 2 pages + 10, read-only",
+      "resize_anon_ro_grow_unaligned", K_OTHER, 0, MAP_PRIVATE, 0, 0,
+      run_resize_4p},
+     0, PROT_READ, 1},
+    {{"resize anonymous private grow from 2 pages + 10",
+      "resize_anon_grow_unaligned", K_OTHER, 0, MAP_PRIVATE, 0, 0,
+      run_resize_4p},
+     0, 0, 1},
+    {{"resize anonymous private shrink, read-only", "resize_anon_ro_shrink",
+      K_OTHER, 0, MAP_PRIVATE, 0, 0, run_resize_p10},
+     0, PROT_READ, 0},
+    {{"resize anonymous private grow, huge pages option",
+      "resize_anon_hugeopt_grow", K_OTHER, 0, MAP_PRIVATE, 0, 0,
+      run_resize_4p},
+     MMF_OPT_HUGEPAGES, 0, 0},
+    {{"resize file grow, read-only", "resize_file_ro_grow", K_OTHER, 1, 0, 0,
+      0, run_resize_4p},
+     0, PROT_READ, 0},
+    {{"resize file window grow, read-only", "resize_window_ro_grow",
+      K_OTHER, 1, 0, 1, 1, run_resize_4p},
+     0, PROT_READ, 0},
+    {{"resize file window shrink, read-only", "resize_window_ro_shrink",
+      K_OTHER, 1, 0, 1, 2, run_resize_p},
+     0, PROT_READ, 0},
+};
+
+static const struct op_ex *
+op_ex_of(const struct op *op)
+{
+    size_t i;
+    for (i = 0; i < ARRAY_LEN(ops_ex); i++)
+        if (&ops_ex[i].op == op)
+            return &ops_ex[i];
+    return NULL;
+}
+
+static unsigned
+op_options(const struct op *op)
+{
+    const struct op_ex *x = op_ex_of(op);
+    return x != NULL ? x->options : 0;
+}
+
+/* The length of the anonymous map setup opens for op. */
+static size_t
+op_anon_len(const struct op *op)
+{
+    const struct op_ex *x = op_ex_of(op);
+    return x != NULL && x->unaligned ? 2 * PAGE + 10 : 3 * PAGE;
+}
+
+static int
+op_protect(const struct op *op)
+{
+    const struct op_ex *x = op_ex_of(op);
+    return x != NULL ? x->protect : 0;
+}
+
 /* The length a resize operation asks for, 0 for other operations. */
 static size_t
 expected_newsize(const struct op *op)
@@ -634,14 +713,29 @@ setup_fixture(const struct op *op, struct fixture *f)
         if (op->file)
             h_open_ok(&f->m, f->fd, op->length * PAGE, MAP_SHARED, RW,
                       MMF_ACCESS_DEFAULT, op->offset * (int64_t)PAGE, 1);
+        else if (op_options(op) != 0)
+            ASSERT_OK(mmf_open_anon(&f->m, op_anon_len(op), op->anon_flags,
+                                    RW, MMF_ACCESS_DEFAULT, op_options(op)));
+        else if (op_anon_len(op) != 3 * PAGE) {
+            /* bytes past the end in its last page, from a larger map */
+            h_open_anon(&f->m, 3 * PAGE, op->anon_flags);
+            ASSERT_OK(mmf_set_slice(&f->m, 0, 1, 3, "abc"));
+            ASSERT_OK(mmf_set_byte(&f->m, op_anon_len(op) + 1, 0xee));
+            ASSERT_OK(mmf_resize(&f->m, op_anon_len(op)));
+        }
         else
             h_open_anon(&f->m, 3 * PAGE, op->anon_flags);
         if (!op->file) { /* give anonymous maps recognisable contents */
-            unsigned char *buf = malloc(3 * PAGE);
-            h_fill_pattern(buf, 3 * PAGE, 5);
-            ASSERT_OK(mmf_set_slice(&f->m, 0, 1, 3 * PAGE, buf));
+            size_t n = op_anon_len(op);
+            unsigned char *buf = malloc(n);
+            h_fill_pattern(buf, n, 5);
+            ASSERT_OK(mmf_set_slice(&f->m, 0, 1, n, buf));
             free(buf);
         }
+        if (op_options(op) & MMF_OPT_MEMFD)
+            ASSERT_OK(mmf_size(&f->m, &f->memfd_before));
+        if (op_protect(op) != 0)
+            ASSERT_OK(mmf_protect(&f->m, op_protect(op)));
         ASSERT_OK(mmf_seek(&f->m, 3, 0, NULL));
         f->len_before = h_len(&f->m);
         f->pos_before = 3;
@@ -692,13 +786,17 @@ static void
 check_map_unchanged(const struct op *op, const struct fixture *f)
 {
     unsigned char *buf = malloc(f->len_before);
-    (void)op;
     ASSERT_EQ(mmf_closed(&f->m), 0);
     ASSERT_UEQ(h_len(&f->m), f->len_before);
     ASSERT_UEQ(h_tell(&f->m), f->pos_before);
     ASSERT_OK(mmf_get_slice(&f->m, 0, 1, f->len_before, buf));
     ASSERT_MEM_EQ(buf, f->map_before, f->len_before);
     free(buf);
+    if (op_options(op) & MMF_OPT_MEMFD) {
+        uint64_t size = 0;
+        ASSERT_OK(mmf_size((mmf_map *)&f->m, &size));
+        ASSERT_UEQ(size, f->memfd_before);
+    }
 }
 
 /* What a successful operation must have done. */
@@ -763,6 +861,11 @@ check_success(const struct op *op, struct fixture *f)
         if (op->file)
             ASSERT_EQ(h_file_size(f->path),
                       (long long)(op->offset * (int64_t)PAGE) + (long long)n);
+        if (op_options(op) & MMF_OPT_MEMFD) { /* sealed: never shrinks */
+            uint64_t size = 0;
+            ASSERT_OK(mmf_size(&f->m, &size));
+            ASSERT_UEQ(size, n > f->memfd_before ? n : f->memfd_before);
+        }
         return;
     }
     check_map_unchanged(op, f);
@@ -962,6 +1065,8 @@ exercise(const struct op *op, int eintr)
     /* the fault-free status */
     setup_fixture(op, &f);
     base_st = op->run(&f);
+    if (is_resize(op) && base_st != MMF_OK) /* every resize here can work */
+        fail_msg("%s: %s without a fault", op->name, mmf_status_name(base_st));
     release_leaked_regions(&f);
     teardown_fixture(&f);
     if (op->file)
@@ -1123,31 +1228,38 @@ persistent_faults_in_resize_do_not_crash_or_leak(void **state)
 }
 
 #define NOPS ARRAY_LEN(ops)
+#define NOPS_ALL (NOPS + ARRAY_LEN(ops_ex))
+
+static const struct op *
+op_at(size_t i)
+{
+    return i < NOPS ? &ops[i] : &ops_ex[i - NOPS].op;
+}
 
 int
 main(int argc, char **argv)
 {
-    static char names[2 * NOPS][96];
-    struct CMUnitTest tests[2 * NOPS + 2];
+    static char names[2 * NOPS_ALL][96];
+    struct CMUnitTest tests[2 * NOPS_ALL + 2];
     size_t i, n = 0;
     int rc;
 
     (void)argc;
     h_argv0 = argv[0];
-    for (i = 0; i < NOPS; i++) {
-        snprintf(names[n], sizeof names[n], "fault_in_%s", ops[i].slug);
+    for (i = 0; i < NOPS_ALL; i++) {
+        snprintf(names[n], sizeof names[n], "fault_in_%s", op_at(i)->slug);
         tests[n] = (struct CMUnitTest){names[n], errno_fault_at_every_call,
                                        h_setup, fault_teardown,
-                                       (void *)&ops[i]};
+                                       (void *)op_at(i)};
         n++;
     }
-    for (i = 0; i < NOPS; i++) {
+    for (i = 0; i < NOPS_ALL; i++) {
         snprintf(names[n], sizeof names[n], "eintr_in_%s_is_retried",
-                 ops[i].slug);
+                 op_at(i)->slug);
         tests[n] = (struct CMUnitTest){names[n],
                                        eintr_at_every_call_is_retried,
                                        h_setup, fault_teardown,
-                                       (void *)&ops[i]};
+                                       (void *)op_at(i)};
         n++;
     }
     tests[n++] = (struct CMUnitTest)H_TEST(eintr_repeated_is_retried);

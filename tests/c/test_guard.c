@@ -448,6 +448,39 @@ install_own(int sig)
     sigaction(sig, &sa, NULL);
 }
 
+/* A previous handler that returns without fixing anything (faulthandler
+ * after disable()), and one that fixes the fault (makes the page
+ * writable) and returns. */
+static volatile sig_atomic_t returning_calls;
+static void *fixable_page;
+
+static void
+returning_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    returning_calls++;
+}
+
+static void
+fixing_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)uc;
+    returning_calls++;
+    if (fixable_page != NULL && si->si_addr == fixable_page)
+        mprotect(fixable_page, PAGE, PROT_READ | PROT_WRITE);
+}
+
+static void
+install_handler(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
 /* A guarded fault: a truncated file map (path), read -> MMF_EFAULT. */
 static int
 child_guarded_fault(const char *path)
@@ -543,6 +576,34 @@ child_main(const char *mode, const char *path)
         else
             real_segv();
         return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "chain-returns") == 0) {
+        /* H-46: the previous handler returns for a fault it did not fix:
+         * the fault ends in the default action, not in an endless loop */
+        install_handler(SIGSEGV, returning_handler);
+        mmf_guard_install(NULL);
+        if ((rc = child_guarded_fault(path)) != CHILD_OK)
+            return rc;
+        real_segv();
+        return CHILD_SURVIVED;
+    }
+    if (strcmp(mode, "chain-fixes") == 0) {
+        /* ... while a handler that fixes the fault and returns still
+         * works, as often as it is needed */
+        int i;
+        install_handler(SIGSEGV, fixing_handler);
+        mmf_guard_install(NULL);
+        if ((rc = child_guarded_fault(path)) != CHILD_OK)
+            return rc;
+        fixable_page = mmap(NULL, PAGE, PROT_NONE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (fixable_page == MAP_FAILED)
+            return CHILD_SETUP;
+        for (i = 0; i < 10; i++) {
+            *(volatile int *)fixable_page = i;
+            mprotect(fixable_page, PAGE, PROT_NONE);
+        }
+        return returning_calls == 10 ? CHILD_OWN_HANDLER : CHILD_SETUP;
     }
     if (strcmp(mode, "cut-out-then-reinstall") == 0) {
         /* another component installs its handler after libmmf; putting
@@ -682,6 +743,18 @@ faults_chain_to_the_previous_handler(void **state)
     expect_exit("chain-bus", CHILD_OWN_HANDLER);
 }
 
+/* H-46 (issue 13): a previous handler that returns without fixing the
+ * fault must not make it loop forever (the child's alarm would say
+ * "hung"); one that fixes it still resumes the program. */
+static void
+returning_previous_handler_ends_in_default_action(void **state)
+{
+    (void)state;
+    guard_in_front();
+    expect_signal("chain-returns", SIGSEGV);
+    expect_exit("chain-fixes", CHILD_OWN_HANDLER);
+}
+
 static void
 reinstall_after_being_cut_out_keeps_the_other_handler(void **state)
 {
@@ -714,6 +787,7 @@ main(int argc, char **argv)
         H_TEST(user_sent_sigbus_and_sigsegv_still_kill),
         H_TEST(pinned_view_read_after_truncation_is_not_guarded),
         H_TEST(faults_chain_to_the_previous_handler),
+        H_TEST(returning_previous_handler_ends_in_default_action),
         H_TEST(reinstall_after_being_cut_out_keeps_the_other_handler),
         H_TEST(reinstall_after_signal_save_restore_idiom),
     };

@@ -924,7 +924,9 @@ check_every_operation_is_eclosed(mmf_map *m)
     ASSERT_ST(mmf_size(m, &size), MMF_ECLOSED);
     ASSERT_ST(mmf_resize(m, PAGE), MMF_ECLOSED);
     ASSERT_ST(mmf_resize(m, 0), MMF_ECLOSED);
-    ASSERT_ST(mmf_set_name(m, "x"), MMF_ECLOSED);
+    /* set_name() tells a file map apart even once closed (3.15's order) */
+    ASSERT_ST(mmf_set_name(m, "x"),
+              m->anonymous ? MMF_ECLOSED : MMF_ENOTANON);
     ASSERT_ST(mmf_pin(m, &p, &len), MMF_ECLOSED);
     ASSERT_ST(mmf_pin(m, NULL, NULL), MMF_ECLOSED);
     ASSERT_UEQ(mmf_pins(m), 0);

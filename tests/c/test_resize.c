@@ -605,6 +605,73 @@ resize_anonymous_rolls_back_when_mremap_fails(void **state)
     free(want);
 }
 
+/* ---- issue 13: failing resizes change nothing (H-50) -------------------- */
+
+/* A memfd map that cannot grow that far: the memfd (sealed against
+ * shrinking) must keep its size, the map its length and bytes. */
+static void
+resize_memfd_beyond_the_address_space_changes_nothing(void **state)
+{
+    mmf_map m = {0};
+    unsigned char *want = malloc(2 * PAGE);
+    uint64_t size = 0;
+    mmf_status st;
+
+    (void)state;
+    ASSERT_OK(mmf_open_anon(&m, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                            MMF_OPT_MEMFD));
+    h_fill_pattern(want, 2 * PAGE, 3);
+    ASSERT_OK(mmf_set_slice(&m, 0, 1, 2 * PAGE, want));
+    st = mmf_resize(&m, (size_t)1 << 50);
+    ASSERT_ST(st, MMF_ESYS);
+    assert_map_is(&m, want, 2 * PAGE);
+    ASSERT_OK(mmf_size(&m, &size));
+    ASSERT_UEQ(size, 2 * PAGE);
+    /* and it still grows and shrinks */
+    ASSERT_OK(mmf_resize(&m, 3 * PAGE));
+    ASSERT_TRUE(all_zero(&m, 2 * PAGE, 3 * PAGE));
+    ASSERT_OK(mmf_size(&m, &size));
+    ASSERT_UEQ(size, 3 * PAGE);
+    ASSERT_OK(mmf_close(&m));
+    free(want);
+}
+
+/* A private anonymous map after protect(PROT_READ) or protect(0): resize
+ * grows it (the tail of its last page zeroed through a temporary write
+ * access), keeps the protection, and reads zeros past the old end even
+ * where a larger mapping once wrote. */
+static void
+resize_protected_anonymous_map(void **state)
+{
+    static const int prots[] = {PROT_READ, PROT_NONE};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(prots); i++) {
+        mmf_map m = {0};
+        unsigned char *want = malloc(3 * PAGE);
+        unsigned char b;
+
+        h_open_anon(&m, 5000, MAP_PRIVATE);
+        ASSERT_OK(mmf_resize(&m, 3 * PAGE));
+        h_fill_pattern(want, 3 * PAGE, 7);
+        ASSERT_OK(mmf_set_slice(&m, 0, 1, 3 * PAGE, want));
+        ASSERT_OK(mmf_resize(&m, 5000)); /* bytes past 5000 in the page */
+        ASSERT_OK(mmf_protect(&m, prots[i]));
+        ASSERT_OK(mmf_resize(&m, 9000));
+        ASSERT_UEQ(h_len(&m), 9000);
+        if (prots[i] == PROT_NONE)
+            ASSERT_ST(mmf_get_byte(&m, 0, &b), MMF_ENOREAD);
+        else
+            ASSERT_ST(mmf_set_byte(&m, 0, 1), MMF_EREADONLY); /* still RO */
+        ASSERT_OK(mmf_protect(&m, RW));
+        assert_prefix_is(&m, want, 5000);
+        ASSERT_TRUE(all_zero(&m, 5000, 9000));
+        ASSERT_OK(mmf_close(&m));
+        free(want);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -627,6 +694,8 @@ main(int argc, char **argv)
         H_TEST(resize_rolls_back_when_mremap_fails),
         H_TEST(resize_rolls_back_when_ftruncate_fails),
         H_TEST(resize_anonymous_rolls_back_when_mremap_fails),
+        H_TEST(resize_memfd_beyond_the_address_space_changes_nothing),
+        H_TEST(resize_protected_anonymous_map),
     };
 
     (void)argc;
