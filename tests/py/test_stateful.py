@@ -107,24 +107,27 @@ class Model:
         return self.data[i]
 
     def setitem(self, key, value):
-        self._valid()
+        # 3.14+: writability (even closed), the key, the value, and only
+        # then whether the map is open and the index's range
         self._writable()
         if isinstance(key, slice):
             if key.step == 0:
                 raise ValueError("slice step cannot be zero")
+            self._valid()
             idx = range(*key.indices(len(self.data)))
             if len(value) != len(idx):
                 raise IndexError("mmap slice assignment is wrong size")
             self.data[key] = bytes(value)
         else:
             i = self._index(key)
+            if not 0 <= value <= 255:
+                raise ValueError("mmap item value must be in range(0, 256)")
+            self._valid()
             n = len(self.data)
             if i < 0:
                 i += n
             if not 0 <= i < n:
                 raise IndexError("mmap index out of range")
-            if not 0 <= value <= 255:
-                raise ValueError("mmap item value must be in range(0, 256)")
             self.data[i] = value
         self._sync_file()
 
@@ -265,12 +268,16 @@ class Model:
         if self.access in (READ, COPY):
             raise TypeError("mmap can't resize a readonly or copy-on-write "
                             "memory map.")
-        if newsize <= 0:               # 0: project decision (SPEC 12)
+        if newsize < 0:
             raise ValueError("new size out of range")
+        if newsize == 0:
+            # 3.15 truncates the file, then mremap() fails: mmf raises the
+            # same error before touching anything (docs/behaviour.md)
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
         n = len(self.data)
         if self.anonymous and self.shared and newsize > n:
-            raise ValueError("mmap: can't expand a shared anonymous mapping "
-                             "on Linux")
+            raise ValueError("mmap: can't expand a shared anonymous "
+                             "mapping")
         if newsize < n:
             del self.data[newsize:]
         else:
@@ -480,8 +487,14 @@ class MapMachine(RuleBasedStateMachine):
 
         def do(m):
             m[i] = v
+        # before 3.14 the stdlib checked "closed" first and the index's
+        # range before the value
+        m = self.model
+        std_ok = PY >= (3, 14) or (not m.closed and m.access != READ and (
+            -n <= i < n or 0 <= v <= 255))
         self.check("m[%d] = %d" % (i, v), lambda: do(self.sub),
-                   lambda: self.model.setitem(i, v), lambda: do(self.std))
+                   lambda: self.model.setitem(i, v), lambda: do(self.std),
+                   std_ok=std_ok)
 
     @rule(data=st.data())
     def setslice(self, data):
@@ -499,10 +512,11 @@ class MapMachine(RuleBasedStateMachine):
 
         def do(m):
             m[key] = value
+        std_ok = PY >= (3, 14) or not self.model.closed
         self.check("m[%r] = %s(%d bytes)" % (key, how, len(payload)),
                    lambda: do(self.sub),
                    lambda: self.model.setitem(key, payload),
-                   lambda: do(self.std))
+                   lambda: do(self.std), std_ok=std_ok)
 
     @rule(data=st.data(), reverse=st.booleans())
     def find(self, data, reverse):
@@ -664,8 +678,10 @@ class MapMachine(RuleBasedStateMachine):
         # before 3.13.x grows shared anonymous maps (SIGBUS on access)
         blocked_in_std = (m.closed or m.exports or not m.trackfd
                           or m.access in (READ, COPY) or newsize < 0)
-        std_ok = blocked_in_std or (
-            newsize > 0 and not (m.anonymous and m.shared and newsize > n))
+        grow_shared_anon = m.anonymous and m.shared and newsize > n
+        std_ok = (blocked_in_std or (newsize == 0 and m.anonymous)
+                  or (newsize > 0 and not grow_shared_anon)
+                  or (grow_shared_anon and PY >= (3, 15)))
         fs, fd = self.both("resize", newsize)
         self.check("resize(%d)" % newsize, fs,
                    lambda: self.model.resize(newsize), fd, std_ok=std_ok)
