@@ -431,6 +431,17 @@ typedef void *(*mmf_alloc_fn)(void *ctx, size_t n);
 MMF_EXPORT mmf_status mmf_readline_alloc(mmf_map *m, mmf_alloc_fn alloc,
                                          void *ctx, size_t *nread);
 
+/* mmf_readline_alloc_upto() : mmf_readline_alloc() for a line of at most
+ * max bytes: a longer line is MMF_ERANGE, before alloc is called and with
+ * the cursor unchanged. A caller that must stay responsive (the Python
+ * binding checks for signals between chunks of a long scan) reads short
+ * lines in this one call and a longer one in pieces of its own.
+ * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_ERANGE, MMF_ENOMEM,
+ *         MMF_EFAULT. */
+MMF_EXPORT mmf_status mmf_readline_alloc_upto(mmf_map *m, size_t max,
+                                              mmf_alloc_fn alloc, void *ctx,
+                                              size_t *nread);
+
 /* mmf_next_line() : The line iterator's step: the line at the cursor, as
  * mmf_readline() would return it, given as its offset in the map (*off) and
  * its length (*len), and the cursor moves past it. At or past the end: *len

@@ -593,15 +593,13 @@ job_step(const job *j)
     return j->nlen > CHUNK_BYTES ? j->nlen : CHUNK_BYTES;
 }
 
-/* The part of j that job_do() runs next, in c: at most job_step() new
+/* The part of j that job_do() runs next, in c: at most `step` new
  * positions (a search's or a count's chunk reaches nlen - 1 bytes further,
  * so that no match straddles two chunks; the reverse search goes from the
  * end; a count resumes past the last match its chunk counted). */
 static void
-job_chunk(const job *j, job *c)
+job_chunk(const job *j, job *c, size_t step)
 {
-    size_t step = job_step(j);
-
     *c = *j;
     switch (j->kind) {
     case JOB_FIND:
@@ -744,6 +742,42 @@ call_pin_release(call_pin *p)
  * them to run signal handlers: an exception they raise (KeyboardInterrupt)
  * ends the job with ST_PYERR. The job only reads (const map), and its
  * buffers are owned by the caller. */
+/* A search first looks near where it starts (the start for find, the end
+ * for rfind), with the GIL held: in a big map most searches end within a
+ * few bytes (the next line's end, the next field), and the set-up of a
+ * long search, let alone of a GIL-free one, costs far more than such a
+ * search. The first probe is a window the core searches on its short path
+ * (MMF_FAST_WINDOW bytes), the second one of PROBE_BYTES. Returns MMF_OK
+ * with *done set when the probes decided the search. */
+#define MMF_FAST_WINDOW 256
+#define PROBE_BYTES ((size_t)64 << 10)
+
+static mmf_status
+probe_job(const mmf_map *map, job *j, int *done)
+{
+    size_t steps[2], i;
+    mmf_status st;
+    job c;
+
+    *done = 0;
+    if (j->nlen == 0 || j->nlen > MMF_FAST_WINDOW / 4) {
+        return MMF_OK;
+    }
+    steps[0] = MMF_FAST_WINDOW - (j->nlen - 1);
+    steps[1] = PROBE_BYTES;
+    for (i = 0; i < 2 && j->end - j->start > steps[i] + j->nlen; i++) {
+        job_chunk(j, &c, steps[i]);
+        if ((st = job_do(map, &c)) != MMF_OK) {
+            return st;
+        }
+        if (job_advance(j, &c)) {
+            *done = 1;
+            return MMF_OK;
+        }
+    }
+    return MMF_OK;
+}
+
 static mmf_status
 run_job(mmap_object *self, job *j, size_t work)
 {
@@ -752,6 +786,14 @@ run_job(mmap_object *self, job *j, size_t work)
     call_pin pin;
     int done = 0;
 
+    if (work > MMF_FAST_WINDOW
+        && (j->kind == JOB_FIND || j->kind == JOB_RFIND)) {
+        st = probe_job(&self->map, j, &done);
+        if (st != MMF_OK || done) {
+            return st;
+        }
+        work = j->end - j->start;
+    }
     if (work < LONG_JOB_BYTES || (j->kind != JOB_COPY && j->nlen == 0)) {
         st = job_do(&self->map, j);
         j->total = (size_t)j->found; /* JOB_COUNT's result */
@@ -762,7 +804,7 @@ run_job(mmap_object *self, job *j, size_t work)
         return st;
     }
     while (!done) {
-        job_chunk(j, &c);
+        job_chunk(j, &c, job_step(j));
         Py_BEGIN_ALLOW_THREADS
         st = job_do(&self->map, &c);
         Py_END_ALLOW_THREADS
@@ -1001,9 +1043,9 @@ long_line_length(mmap_object *self, mmf_status *st)
 }
 
 /* The line at the cursor as a new bytes object (b"" at the end); the cursor
- * moves past it. One core call finds and copies it, with the GIL held,
- * unless much of the map remains: then the line's end is found and the
- * line read as long_line_length() and read_bytes() do, in chunks. */
+ * moves past it. One core call finds and copies a line shorter than
+ * LONG_JOB_BYTES, with the GIL held; a longer one is found and read as
+ * long_line_length() and read_bytes() do, in chunks. */
 static PyObject *
 readline_impl(mmap_object *self)
 {
@@ -1011,15 +1053,16 @@ readline_impl(mmap_object *self)
     size_t nread;
     mmf_status st;
 
-    nread = long_line_length(self, &st);
-    if (st == MMF_OK && nread > 0) {
-        return read_bytes(self, nread);
+    st = mmf_readline_alloc_upto(&self->map, LONG_JOB_BYTES, alloc_bytes,
+                                 &res, &nread);
+    if (st == MMF_ERANGE) {
+        /* a line of LONG_JOB_BYTES or more: its end is found, and the line
+         * read, in chunks that a signal interrupts */
+        nread = long_line_length(self, &st);
+        if (st == MMF_OK) {
+            return read_bytes(self, nread);
+        }
     }
-    if (st != MMF_OK) {
-        return error(self, st, &OP_PLAIN);
-    }
-    st = mmf_readline_alloc(&self->map, alloc_bytes, &res, &nread);
-
     if (st != MMF_OK) {
         if (res != NULL) {
             Py_DECREF(res);
@@ -1341,9 +1384,56 @@ readinto_impl(mmap_object *self, PyObject *arg)
     return PyLong_FromSize_t(n);
 }
 
+/* find(sub[, start]) with bytes and an exact int (or no start): how a
+ * program finds the end of the next line or field. Nothing here can run
+ * Python code; one core call searches the first MMF_FAST_WINDOW bytes and
+ * decides most such calls. Returns the result, or NULL without an
+ * exception when the general path must decide (also to report errors). */
+static PyObject *
+find_near(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    const mmf_map *m = &self->map;
+    Py_ssize_t start, nlen;
+    size_t from, to;
+    ptrdiff_t found;
+
+    if (nargs < 1 || nargs > 2 || !PyBytes_CheckExact(args[0])
+        || m->data == NULL) {
+        return NULL;
+    }
+    from = m->pos;
+    if (nargs == 2) {
+        if (!PyLong_CheckExact(args[1])) {
+            return NULL;
+        }
+        start = PyLong_AsSsize_t(args[1]);
+        if (start < 0) {
+            PyErr_Clear(); /* negative, or too big: the general path */
+            return NULL;
+        }
+        from = (size_t)start;
+    }
+    nlen = PyBytes_GET_SIZE(args[0]);
+    if (nlen == 0 || from >= m->size) {
+        return NULL;
+    }
+    to = m->size - from > MMF_FAST_WINDOW ? from + MMF_FAST_WINDOW : m->size;
+    if (mmf_find(m, PyBytes_AS_STRING(args[0]), (size_t)nlen, from, to,
+                 &found) != MMF_OK
+        || (found < 0 && to < m->size)) {
+        return NULL;
+    }
+    return PyLong_FromSsize_t((Py_ssize_t)found);
+}
+
 static PyObject *
 find_method_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    PyObject *res = find_near(self, args, nargs);
+
+    if (res != NULL || PyErr_Occurred()) {
+        return res;
+    }
     return find_impl(self, args, nargs, 0);
 }
 
@@ -1390,14 +1480,15 @@ static PyObject *
 size_impl(mmap_object *self)
 {
     uint64_t size = 0;
-    mmf_status st = mmf_pin(&self->map, NULL, NULL);
+    call_pin pin;
+    mmf_status st = call_pin_take(self, &pin, NULL, NULL);
 
     /* The pin keeps the private fd open while fstat runs without the GIL. */
     if (st == MMF_OK) {
         Py_BEGIN_ALLOW_THREADS
         st = mmf_size(&self->map, &size);
         Py_END_ALLOW_THREADS
-        mmf_unpin(&self->map);
+        call_pin_release(&pin);
     }
     if (st != MMF_OK) {
         return error(self, st, &OP_SIZE);
@@ -1436,13 +1527,13 @@ resize_impl(mmap_object *self, PyObject *arg)
 static PyObject *
 tell_impl(mmap_object *self)
 {
-    size_t pos;
-    mmf_status st = mmf_tell(&self->map, &pos);
-
-    if (st != MMF_OK) {
-        return error(self, st, &OP_PLAIN);
+    /* tell() and len() are the most frequent calls of all: they read the
+     * map's fields as mmf_tell() and mmf_len() do (mmf.h documents them:
+     * data is NULL once closed), without a call into the core. */
+    if (self->map.data == NULL) {
+        return error(self, MMF_ECLOSED, &OP_PLAIN);
     }
-    return PyLong_FromSize_t(pos);
+    return PyLong_FromSize_t(self->map.pos);
 }
 
 /* flush()'s keyword: flags=, keyword-only. */
@@ -1470,7 +1561,8 @@ flush_kwargs(PyObject *const *kwvalues, PyObject *kwnames, int *flags)
 static mmf_status
 flush_pinned(mmap_object *self, size_t offset, size_t size, int flags)
 {
-    mmf_status st = mmf_pin(&self->map, NULL, NULL);
+    call_pin pin;
+    mmf_status st = call_pin_take(self, &pin, NULL, NULL);
 
     if (st != MMF_OK) {
         return st;
@@ -1478,7 +1570,7 @@ flush_pinned(mmap_object *self, size_t offset, size_t size, int flags)
     Py_BEGIN_ALLOW_THREADS
     st = mmf_flush(&self->map, offset, size, flags);
     Py_END_ALLOW_THREADS
-    mmf_unpin(&self->map);
+    call_pin_release(&pin);
     return st;
 }
 
@@ -1986,17 +2078,18 @@ static Py_ssize_t
 mmap_length(PyObject *op)
 {
     mmap_object *self = (mmap_object *)op;
-    size_t len = 0;
-    mmf_status st;
+    Py_ssize_t len = -1;
 
+    /* the fields, as in tell_impl() */
     Py_BEGIN_CRITICAL_SECTION(op);
-    st = mmf_len(&self->map, &len);
-    Py_END_CRITICAL_SECTION();
-    if (st != MMF_OK) {
-        set_error(&self->map, st, &OP_PLAIN);
-        return -1;
+    if (self->map.data != NULL) {
+        len = (Py_ssize_t)self->map.size;
     }
-    return (Py_ssize_t)len;
+    Py_END_CRITICAL_SECTION();
+    if (len < 0) {
+        set_error(&self->map, MMF_ECLOSED, &OP_PLAIN);
+    }
+    return len;
 }
 
 static PyObject *

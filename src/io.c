@@ -291,20 +291,27 @@ mmf_read_byte(mmf_map *m, unsigned char *out)
 
 /* The rest of a line longer than the fast scan: the guarded memchr. */
 static mmf_status
-long_line(const mmf_map *m, size_t from, size_t *len)
+long_line(const mmf_map *m, size_t from, size_t to, size_t *len)
 {
-    size_t rem = m->size - from;
-    struct search_op op = {m->data + from, rem, (const unsigned char *)"\n",
-                           1, -1, 0};
+    struct search_op op = {m->data + from, to - from,
+                           (const unsigned char *)"\n", 1, -1, 0};
     mmf_status s = mmf__guarded(m, op_memchr, &op);
-    if (s == MMF_OK)
-        *len = (op.found < 0 ? m->size : from + (size_t)op.found + 1) - m->pos;
-    return s;
+    if (s != MMF_OK)
+        return s;
+    if (op.found >= 0)
+        *len = from + (size_t)op.found + 1 - m->pos;
+    else if (to == m->size)
+        *len = m->size - m->pos;
+    else
+        return MMF_ERANGE;
+    return MMF_OK;
 }
 
-/* mmf_line_length(), inlined into the readers of lines. */
+/* The length of the line at the cursor, when it ends (with its newline or
+ * the map's end) within max bytes; MMF_ERANGE when it is longer. Inlined
+ * into the readers of lines. */
 static inline __attribute__((always_inline)) mmf_status
-line_length(const mmf_map *m, size_t *len)
+line_length(const mmf_map *m, size_t max, size_t *len)
 {
     mmf_status s;
     size_t rem, head, idx;
@@ -318,21 +325,22 @@ line_length(const mmf_map *m, size_t *len)
     head = rem < MMF__FAST_MAX ? rem : MMF__FAST_MAX;
     if ((s = mmf__fast_memchr(m, m->data + m->pos, '\n', head, &idx)) != MMF_OK)
         return s;
-    if (idx < head) {
+    if (idx < head)
         *len = idx + 1;
-        return MMF_OK;
-    }
-    if (head == rem) {
+    else if (head == rem)
         *len = rem;
-        return MMF_OK;
-    }
-    return long_line(m, m->pos + head, len);
+    else if (max > head)
+        return long_line(m, m->pos + head,
+                         rem - head > max - head ? m->pos + max : m->size, len);
+    else
+        return MMF_ERANGE;
+    return *len <= max ? MMF_OK : MMF_ERANGE;
 }
 
 mmf_status
 mmf_line_length(const mmf_map *m, size_t *len)
 {
-    return line_length(m, len);
+    return line_length(m, SIZE_MAX, len);
 }
 
 mmf_status
@@ -350,12 +358,19 @@ mmf_readline(mmf_map *m, void *dst, size_t cap, size_t *nread)
 mmf_status
 mmf_readline_alloc(mmf_map *m, mmf_alloc_fn alloc, void *ctx, size_t *nread)
 {
+    return mmf_readline_alloc_upto(m, SIZE_MAX, alloc, ctx, nread);
+}
+
+mmf_status
+mmf_readline_alloc_upto(mmf_map *m, size_t max, mmf_alloc_fn alloc,
+                        void *ctx, size_t *nread)
+{
     size_t len;
     void *dst;
     mmf_status s;
 
     *nread = 0;
-    if ((s = line_length(m, &len)) != MMF_OK)
+    if ((s = line_length(m, max, &len)) != MMF_OK)
         return s;
     if ((dst = alloc(ctx, len)) == NULL)
         return MMF_ENOMEM;
@@ -372,7 +387,7 @@ mmf_next_line(mmf_map *m, size_t *off, size_t *len)
     mmf_status s;
 
     *off = m->pos;
-    if ((s = line_length(m, len)) != MMF_OK)
+    if ((s = line_length(m, SIZE_MAX, len)) != MMF_OK)
         return s;
     m->pos += *len;
     return MMF_OK;
@@ -538,6 +553,18 @@ search(const mmf_map *m, const void *needle, size_t nlen, size_t start,
         return MMF_OK;
     if (nlen == 0) {
         *out = (ptrdiff_t)(reverse ? end : start);
+        return MMF_OK;
+    }
+    if (end - start <= MMF__FAST_MAX && nlen == 1 && !reverse) {
+        /* One byte forward (the next line's end): the fast memchr. */
+        size_t idx;
+
+        if ((s = mmf__fast_memchr(m, m->data + start,
+                                  *(const unsigned char *)needle,
+                                  end - start, &idx)) != MMF_OK)
+            return s;
+        if (idx < end - start)
+            *out = (ptrdiff_t)(start + idx);
         return MMF_OK;
     }
     if (end - start <= MMF__FAST_MAX) {

@@ -284,6 +284,54 @@ readline_alloc_gives_each_line_its_own_buffer(void **state)
     free(text);
 }
 
+/* mmf_readline_alloc_upto(): a line longer than max is MMF_ERANGE before
+ * anything is allocated, the cursor unchanged, whether the line ends in a
+ * newline or at the map's end, in the fast window or past it. */
+static void
+readline_alloc_upto_refuses_longer_lines(void **state)
+{
+    enum { LONG = 3000 };
+    char *text = malloc(LONG + 8);
+    mmf_map m = {0};
+    struct alloc_ctx a = {0};
+    size_t n = 99;
+    int fd;
+
+    (void)state;
+    memcpy(text, "abc\n", 4);
+    memset(text + 4, 'x', LONG);
+    text[4 + LONG - 1] = '\n';
+    memcpy(text + 4 + LONG, "tail", 4);
+    fd = open_text(&m, text, LONG + 8, NULL);
+    ASSERT_ST(mmf_readline_alloc_upto(&m, 3, test_alloc, &a, &n), MMF_ERANGE);
+    ASSERT_EQ(a.calls, 0);
+    ASSERT_UEQ(n, 0);
+    ASSERT_UEQ(h_tell(&m), 0);
+    ASSERT_OK(mmf_readline_alloc_upto(&m, 4, test_alloc, &a, &n));
+    ASSERT_UEQ(n, 4);
+    ASSERT_MEM_EQ(a.buf, "abc\n", 4);
+    free(a.buf);
+    /* the long line: refused inside and past the fast window */
+    ASSERT_ST(mmf_readline_alloc_upto(&m, 100, test_alloc, &a, &n),
+              MMF_ERANGE);
+    ASSERT_ST(mmf_readline_alloc_upto(&m, LONG - 1, test_alloc, &a, &n),
+              MMF_ERANGE);
+    ASSERT_EQ(a.calls, 1);
+    ASSERT_UEQ(h_tell(&m), 4);
+    ASSERT_OK(mmf_readline_alloc_upto(&m, LONG, test_alloc, &a, &n));
+    ASSERT_UEQ(n, LONG);
+    ASSERT_MEM_EQ(a.buf, text + 4, LONG);
+    free(a.buf);
+    /* the last line has no newline: its length counts as well */
+    ASSERT_ST(mmf_readline_alloc_upto(&m, 3, test_alloc, &a, &n), MMF_ERANGE);
+    ASSERT_OK(mmf_readline_alloc_upto(&m, 4, test_alloc, &a, &n));
+    ASSERT_MEM_EQ(a.buf, "tail", 4);
+    free(a.buf);
+    ASSERT_OK(mmf_close(&m));
+    close(fd);
+    free(text);
+}
+
 /* mmf_next_line() yields what readline would, as offsets, and mixes with
  * the cursor calls. */
 static void
@@ -1367,6 +1415,7 @@ main(int argc, char **argv)
         H_TEST(readline_cap_shorter_than_line_cuts_it),
         H_TEST(readline_over_a_long_line),
         H_TEST(readline_alloc_gives_each_line_its_own_buffer),
+        H_TEST(readline_alloc_upto_refuses_longer_lines),
         H_TEST(next_line_walks_lines_and_mixes_with_readline),
         H_TEST(line_length_every_alignment_and_length),
         H_TEST(copies_every_size_and_alignment),
