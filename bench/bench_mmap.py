@@ -2,23 +2,37 @@
 """bench_mmap.py - the stdlib mmap against mmf, on the same data, in one process.
 
 Prints one Markdown table with a row for every target of PERF.md section 3:
-the stdlib median, the mmf median, their ratio, the target and PASS/MISS.
+the stdlib median, the mmf median, their ratio, the target and PASS/MISS;
+then a second table with the peer, StringZilla (PyPI `stringzilla`), beside
+the stdlib and mmf on every find / rfind / count row (target: mmf at least
+as fast as the peer on every row).
 
     python3 bench/bench_mmap.py                 full run: 1 GiB of data, 5 repeats (~5-10 min)
     python3 bench/bench_mmap.py --quick         64 MiB, 3 repeats, fewer iterations (< 1 min)
     python3 bench/bench_mmap.py --json out.json save every raw sample as well
+    python3 bench/bench_mmap.py --markdown build/bench.md   the tables to a file too
+    python3 bench/bench_mmap.py --only call     the per-call rows alone (pyperf)
 
 Other options: --size-mib N, --repeats N, --data-dir DIR (default build/bench-data),
 --stat min (the best repeat instead of the median: for a machine others are using),
 --only SECTIONS (comma list of: text,rep,lines,call,sys,threads,rss,anon),
 --require-mmf (a missing mmf is an error; tools/bench.sh passes it),
+--no-peer (no StringZilla columns), --call-rows seek,tell,... (a subset of
+the per-call rows: `bench/bench_calls.py --list`), --pyperf-args "..."
+(options of the per-call pyperf runs, replacing the defaults PYPERF_QUICK /
+PYPERF_FULL below),
 --self-test (the stdlib stands in for mmf even when mmf is importable: every
 ratio should then be about 1.00, which checks the harness itself).
 QUICK=1 in the environment means --quick.
 
-mmf is imported as `mmf` from sys.path (PYTHONPATH=build/<cache_tag>). When it
-cannot be imported and --require-mmf is not given, the stdlib stands in for it
-with a loud warning, and the header of the table says so.
+mmf is imported as `mmf` from sys.path: `make bench` (tools/bench.sh) runs
+this with the python of build/bench-venv, where the wheel pip built from an
+sdist of the checkout is installed (the build users get). When mmf cannot be
+imported and --require-mmf is not given, the stdlib stands in for it with a
+loud warning, and the header of the table says so. StringZilla and pyperf
+come from the same venv (pinned in tests/requirements.txt, or at the top of
+tools/bench.sh until they are); without StringZilla the peer table is left
+out, without pyperf the per-call rows say n/a.
 
 Method
 ------
@@ -37,10 +51,20 @@ Method
 * Each row is measured `repeats` times, the stdlib and mmf alternating (the
   order flips every repeat), and the medians are compared. GB/s is 1e9 bytes
   per second, computed on the bytes actually searched.
-* Per-call rows use timeit-style loops (a `for` over itertools.repeat, gc
-  off); a repeat is the best of a few loops, the row is the median of the
-  repeats. The loop overhead is included (as in `python -m timeit`); the
-  empty-loop time is printed under the table.
+* Per-call rows (section `call`) are measured by bench/bench_calls.py with
+  pyperf: loops calibrated by pyperf, several fresh worker processes per
+  side (one warm-up and a few values each), the stdlib and mmf alternating
+  in rounds; a cell is the mean ± standard deviation of one call, the ratio
+  is stdlib mean / mmf mean (with --stat min: of the best values). The loop
+  overhead (a `for` over itertools.repeat) is included on both sides. The
+  data: 1.7 MB of text in lines of 60 to 100 bytes, and 2 MB of lines of 20
+  to 200 bytes for the line iterator (generated, cached in the data dir).
+* The system-call rows (section `sys`) use timeit-style loops in this
+  process (best of a few loops, median of the repeats).
+* The peer (StringZilla) maps the same files with its own `File` and
+  searches a `Str` over it; it takes its turn in the alternation of every
+  find / rfind / count row, and on repetitive data gets the stdlib's time
+  budget (it can be slow on some shapes).
 * The stdlib's reverse search is quadratic on some repetitive shapes: each
   implementation searches a prefix whose size is chosen so that one call
   takes about a time budget (calibrated on 1 MiB); the size searched is shown
@@ -79,6 +103,10 @@ REP_SHAPES = (
 )
 ABSENT_BYTE = b"~"  # the generator never writes it
 SECTIONS = ("text", "rep", "lines", "call", "sys", "threads", "rss", "anon")
+# pyperf options of the per-call rows (bench/bench_calls.py): worker
+# processes per side and round, values per process, rounds.
+PYPERF_QUICK = ("--rounds", "2", "-p", "1", "-n", "3", "--min-time", "0.05")
+PYPERF_FULL = ("--rounds", "2", "-p", "5", "-n", "3", "--min-time", "0.1")
 LINE_METHODS = ("lines", "iterlines", "iter_lines")
 
 # About 500 common English words, most frequent first (the order gives the
@@ -353,9 +381,9 @@ def load_mmf(self_test, require):
         import mmf
     except ImportError as e:
         if require:
-            sys.exit("bench_mmap: cannot import mmf (%s); build it with "
-                     "`make python PYTHON=%s` and put build/<cache_tag> on PYTHONPATH"
-                     % (e, sys.executable))
+            sys.exit("bench_mmap: cannot import mmf (%s); `make bench` installs it "
+                     "into build/bench-venv (or: `make python PYTHON=%s` and "
+                     "PYTHONPATH=build/<cache_tag>)" % (e, sys.executable))
         bar = "!" * 78
         print("%s\n!! WARNING: mmf is not importable (%s).\n!! The stdlib mmap "
               "stands in for mmf: every ratio below is stdlib vs stdlib.\n%s"
@@ -363,6 +391,23 @@ def load_mmf(self_test, require):
         return std_mmap, "stdlib (stand-in)", ("WARNING: mmf not importable (%s); "
                                               "the stdlib stands in for mmf" % e)
     return mmf, "mmf", "mmf: %s" % getattr(mmf, "__file__", "?")
+
+
+def load_peer(disabled):
+    """(stringzilla module or None, note)."""
+    if disabled:
+        return None, "the StringZilla peer is off (--no-peer)"
+    try:
+        import stringzilla
+    except ImportError as e:
+        return None, "StringZilla is not importable (%s): no peer columns" % e
+    return stringzilla, "StringZilla %s (%s)" % (
+        getattr(stringzilla, "__version__", "?"), stringzilla.__file__)
+
+
+def open_peer(sz, path):
+    """StringZilla's own map of the file (read-only), searched as a Str."""
+    return sz.Str(sz.File(path))
 
 
 class Ctx:
@@ -394,8 +439,11 @@ def fault_in(m, end=None):
         prev = dt
 
 
-def order(r):
-    return ("std", "mmf") if r % 2 == 0 else ("mmf", "std")
+def order(r, impls=("std", "mmf")):
+    """The order of the implementations in repeat r: rotated every repeat."""
+    impls = tuple(impls)
+    k = r % len(impls)
+    return impls[k:] + impls[:k]
 
 
 AGG = {"fn": statistics.median, "name": "medians"}
@@ -421,6 +469,7 @@ def err_text(e):
 # ---------------------------------------------------------------------------
 
 ROWS = []
+PEER_ROWS = []
 NOTES = []
 
 
@@ -480,6 +529,30 @@ def render_table(ctx):
     out.append("Summary: %d PASS, %d MISS, %d n/a (of %d rows with a target)." % (
         counts.get("PASS", 0), counts.get("MISS", 0), counts.get("n/a", 0),
         sum(v for k, v in counts.items() if k != "—")))
+    if PEER_ROWS:
+        out.append("")
+        out.append("Peer: %s, on its own map of the same files (`Str(File(path))`); "
+                   "`find` / `rfind` / `count` with the same needles and (start, end); "
+                   "the stdlib mmap has no `count`. Target: mmf at least as fast as "
+                   "StringZilla on every row (Met), and linear where it is not."
+                   % ctx.peer_note)
+        out.append("")
+        out.append("| Operation | stdlib `mmap` | StringZilla | %s | mmf vs StringZilla | Met |"
+                   % ctx.mmf_label)
+        out.append("|---|---|---|---|---|---|")
+        for r in PEER_ROWS:
+            out.append("| %s | %s | %s | %s | %s | %s |" % (
+                r["name"], r["std"], r["sz"], r["mmf"], r["ratio"], met_text(r["met"])))
+        pc = [met_text(r["met"]) for r in PEER_ROWS]
+        far = [r["name"] for r in PEER_ROWS if r["met"] is False
+               and r["raw"].get("ratio", 1) < 0.95]
+        out.append("")
+        out.append("Peer summary: mmf at least as fast as StringZilla on %d of %d rows%s%s." % (
+            pc.count("PASS"), len(pc),
+            "" if pc.count("MISS") == 0 else "; slower on: " + ", ".join(
+                r["name"] for r in PEER_ROWS if r["met"] is False),
+            "" if pc.count("MISS") == 0 else "; of those, more than 5 %% slower "
+            "(beyond this machine's usual noise): %s" % (", ".join(far) or "none")))
     for n in NOTES:
         out.append("")
         out.append("- " + n)
@@ -497,13 +570,15 @@ def run_search(m, meth, needle, end):
     return time.perf_counter() - t0, res
 
 
-def measure_search(ctx, maps, meth, needle, ends, expect=-1, repeats=None):
-    """ctx.repeats (or repeats) alternating timed calls; returns
+def measure_search(ctx, maps, meth, needle, ends, expect=-1, repeats=None, impls=None):
+    """ctx.repeats (or repeats) alternating timed calls of each of impls
+    (default: the stdlib, mmf and, when loaded, the peer); returns
     ({impl: [seconds]}, {impl: error text or None})."""
-    times = {"std": [], "mmf": []}
-    errs = {"std": None, "mmf": None}
+    impls = impls or ctx.impls
+    times = {k: [] for k in impls}
+    errs = {k: None for k in impls}
     for r in range(repeats or ctx.repeats):
-        for k in order(r):
+        for k in order(r, impls):
             if errs[k]:
                 continue
             try:
@@ -518,50 +593,88 @@ def measure_search(ctx, maps, meth, needle, ends, expect=-1, repeats=None):
     return times, errs
 
 
+def rate_of(times, errs, k, nbytes):
+    """GB/s from the statistic of the samples, NaN when k failed or is absent."""
+    if not times.get(k) or errs.get(k):
+        return float("nan")
+    return nbytes / med(times[k]) / GB
+
+
+def add_peer_row(ctx, name, gs, gz, gm, errs, raw, sizes=None):
+    """A row of the peer table: the stdlib (or a dash when it has no such
+    call), StringZilla and mmf; met when mmf is at least as fast as the
+    peer."""
+    sizes = sizes or {}
+    full = ctx.size
+    cell = lambda k, g: errs.get(k) or f_gbs(g, sizes.get(k), full)
+    std = "—" if gs is None else cell("std", gs)
+    ok = gm == gm and gz == gz
+    raw = dict(raw, ratio=gm / gz if ok else None)
+    PEER_ROWS.append({"name": name, "std": std, "sz": cell("sz", gz), "mmf": cell("mmf", gm),
+                      "ratio": f_x(gm / gz) if ok else "n/a",
+                      "met": (gm >= gz) if ok else None, "raw": raw})
+
+
 def bench_text(ctx):
     size = ctx.size
     maps = ctx.text
+    sec = "Search, English-like text (absent needles)"
+    whole = {k: size for k in ctx.impls}
     for meth, target_gm in (("find", 4.4), ("rfind", 6.0)):
         rates = {"std": [], "mmf": []}
         ok_all = True
         for L in TEXT_LENGTHS:
             nd = ctx.meta["needles"][L]
             log("text %s n=%d" % (meth, L))
-            times, errs = measure_search(ctx, maps, meth, nd, {"std": size, "mmf": size})
-            gs = size / med(times["std"]) / GB if times["std"] else float("nan")
-            gm = size / med(times["mmf"]) / GB if times["mmf"] and not errs["mmf"] else float("nan")
+            times, errs = measure_search(ctx, maps, meth, nd, whole)
+            gs = rate_of(times, errs, "std", size)
+            gm = rate_of(times, errs, "mmf", size)
             rates["std"].append(gs)
             rates["mmf"].append(gm)
             met = None if gm != gm else gm >= 10.0
             ok_all = ok_all and gm == gm
-            add_row("Search, English-like text (absent needles)",
-                    "`%s`, needle of %d bytes" % (meth, L),
+            raw = {k + "_s": v for k, v in times.items()}
+            raw.update(needle=nd.decode("latin-1"), bytes=size)
+            add_row(sec, "`%s`, needle of %d bytes" % (meth, L),
                     errs["std"] or f_gbs(gs), errs["mmf"] or f_gbs(gm), f_x(gm / gs),
-                    "≥ 10 GB/s", met, {"std_s": times["std"], "mmf_s": times["mmf"],
-                                       "needle": nd.decode("latin-1"), "bytes": size})
+                    "≥ 10 GB/s", met, raw)
+            if ctx.peer:
+                add_peer_row(ctx, "text `%s`, needle of %d bytes" % (meth, L), gs,
+                             rate_of(times, errs, "sz", size), gm, errs, raw)
         if ok_all:
             g_s, g_m = geomean(rates["std"]), geomean(rates["mmf"])
             ratio = g_m / g_s
-            add_row("Search, English-like text (absent needles)",
-                    "`%s`, geometric mean of 2..256" % meth, f_gbs(g_s), f_gbs(g_m),
+            add_row(sec, "`%s`, geometric mean of 2..256" % meth, f_gbs(g_s), f_gbs(g_m),
                     f_x(ratio), "≥ %.1f× stdlib" % target_gm, ratio >= target_gm)
         else:
-            add_row("Search, English-like text (absent needles)",
-                    "`%s`, geometric mean of 2..256" % meth, "", "n/a (a length failed)",
+            add_row(sec, "`%s`, geometric mean of 2..256" % meth, "", "n/a (a length failed)",
                     "n/a", "≥ %.1f× stdlib" % target_gm, None)
     for meth in ("find", "rfind"):
         log("text %s 1 byte" % meth)
         # memchr against memchr: a parity row with a 5 % margin, and calls
         # of a few ms, so three times the repeats.
-        times, errs = measure_search(ctx, maps, meth, ABSENT_BYTE, {"std": size, "mmf": size},
+        times, errs = measure_search(ctx, maps, meth, ABSENT_BYTE, whole,
                                      repeats=3 * ctx.repeats)
-        gs = size / med(times["std"]) / GB if times["std"] else float("nan")
-        gm = size / med(times["mmf"]) / GB if times["mmf"] and not errs["mmf"] else float("nan")
-        add_row("Search, English-like text (absent needles)",
-                "`%s`, 1-byte needle (memchr)" % meth, errs["std"] or f_gbs(gs),
+        gs = rate_of(times, errs, "std", size)
+        gm = rate_of(times, errs, "mmf", size)
+        raw = {k + "_s": v for k, v in times.items()}
+        add_row(sec, "`%s`, 1-byte needle (memchr)" % meth, errs["std"] or f_gbs(gs),
                 errs["mmf"] or f_gbs(gm), f_x(gm / gs), "≥ 0.95× stdlib",
-                None if gm != gm else gm / gs >= 0.95,
-                {"std_s": times["std"], "mmf_s": times["mmf"]})
+                None if gm != gm else gm / gs >= 0.95, raw)
+        if ctx.peer:
+            add_peer_row(ctx, "text `%s`, 1-byte needle" % meth, gs,
+                         rate_of(times, errs, "sz", size), gm, errs, raw)
+    if ctx.peer:
+        # count(): the stdlib mmap has none; mmf against the peer alone.
+        for L in TEXT_LENGTHS + (1,):
+            nd = ABSENT_BYTE if L == 1 else ctx.meta["needles"][L]
+            log("text count n=%d (peer)" % L)
+            times, errs = measure_search(ctx, maps, "count", nd, whole, expect=0,
+                                         impls=("mmf", "sz"))
+            add_peer_row(ctx, "text `count`, needle of %d byte%s" % (L, "s" if L > 1 else ""),
+                         None, rate_of(times, errs, "sz", size),
+                         rate_of(times, errs, "mmf", size), errs,
+                         {k + "_s": v for k, v in times.items()})
 
 
 def calibrate(m, meth, needle, full, budget):
@@ -582,35 +695,49 @@ def bench_rep(ctx):
     full = ctx.size
     maps = ctx.rep
     sec = "Search, repetitive data (`aaaa…`, absent needles)"
+    # The stdlib and the peer get the short time budget (either can be
+    # quadratic or slow on a shape), mmf the long one.
+    budgets = {"std": ctx.budget_std, "mmf": ctx.budget_mmf, "sz": ctx.budget_std}
     for label, build, lengths in REP_SHAPES:
-        for meth in ("find", "rfind"):
+        for meth in ("find", "rfind", "count"):
+            if meth == "count" and not ctx.peer:
+                continue
+            impls = ("mmf", "sz") if meth == "count" else ctx.impls
             for L in lengths:
                 nd = build(L)
                 log("rep %s %s n=%d" % (meth, label, L))
                 ends = {}
                 errs0 = {}
-                for k, budget in (("std", ctx.budget_std), ("mmf", ctx.budget_mmf)):
+                for k in impls:
                     try:
-                        ends[k] = calibrate(maps[k], meth, nd, full, budget)
+                        ends[k] = calibrate(maps[k], meth, nd, full, budgets[k])
                     except Exception as e:
                         errs0[k] = err_text(e)
                         ends[k] = MiB
-                times, errs = measure_search(ctx, maps, meth, nd, ends)
+                times, errs = measure_search(ctx, maps, meth, nd, ends,
+                                             expect=0 if meth == "count" else -1, impls=impls)
                 errs.update({k: v for k, v in errs0.items()})
-                gs = ends["std"] / med(times["std"]) / GB if times["std"] else float("nan")
-                gm = (ends["mmf"] / med(times["mmf"]) / GB
-                      if times["mmf"] and not errs["mmf"] else float("nan"))
-                met = None if gm != gm else (gm >= 1.0 and gm >= gs)
-                add_row(sec, "`%s` `%s`, %d bytes" % (meth, label, L),
-                        errs["std"] or f_gbs(gs, ends["std"], full),
-                        errs["mmf"] or f_gbs(gm, ends["mmf"], full), f_x(gm / gs),
-                        "≥ 1 GB/s and ≥ stdlib", met,
-                        {"std_s": times["std"], "mmf_s": times["mmf"],
-                         "std_bytes": ends["std"], "mmf_bytes": ends["mmf"]})
+                gm = rate_of(times, errs, "mmf", ends["mmf"])
+                raw = {k + "_s": v for k, v in times.items()}
+                raw.update({k + "_bytes": v for k, v in ends.items()})
+                if meth != "count":
+                    gs = rate_of(times, errs, "std", ends["std"])
+                    met = None if gm != gm else (gm >= 1.0 and gm >= gs)
+                    add_row(sec, "`%s` `%s`, %d bytes" % (meth, label, L),
+                            errs["std"] or f_gbs(gs, ends["std"], full),
+                            errs["mmf"] or f_gbs(gm, ends["mmf"], full), f_x(gm / gs),
+                            "≥ 1 GB/s and ≥ stdlib", met, raw)
+                else:
+                    gs = None
+                if ctx.peer:
+                    add_peer_row(ctx, "`aaaa…` `%s` `%s`, %d bytes" % (meth, label, L), gs,
+                                 rate_of(times, errs, "sz", ends["sz"]), gm, errs, raw,
+                                 sizes=ends)
     NOTES.append("Repetitive rows: a size in brackets is the prefix searched, chosen so that "
-                 "one call takes about %.2f s (stdlib) or %.2f s (mmf); GB/s is computed on "
+                 "one call takes about %.2f s (stdlib%s) or %.2f s (mmf); GB/s is computed on "
                  "that size. Without a bracket the whole %s was searched."
-                 % (ctx.budget_std, ctx.budget_mmf, f_size(full)))
+                 % (ctx.budget_std, ", StringZilla" if ctx.peer else "", ctx.budget_mmf,
+                    f_size(full)))
 
 
 # ---------------------------------------------------------------------------
@@ -683,14 +810,14 @@ def bench_lines(ctx):
     if name and not err:
         rm = nlines / med(ts["mmf"]) / 1e6
         add_row(sec, "line iterator `for l in mm.%s()` vs `while mm.readline()`" % name,
-                "%.2f M lines/s" % rs, "%.2f M lines/s" % rm, f_x(rm / rs), "≥ 1.9×",
-                rm / rs >= 1.9, ts)
+                "%.2f M lines/s" % rs, "%.2f M lines/s" % rm, f_x(rm / rs), "≥ 2×",
+                rm / rs >= 2.0, ts)
     else:
         why = err or ("n/a (not implemented: no %s() method)" % "/".join(LINE_METHODS))
         if ctx.self_test:
             why = "n/a (self-test: the stdlib has no line iterator)"
         add_row(sec, "line iterator (new method) vs `while mm.readline()`",
-                "%.2f M lines/s" % rs, why, "n/a", "≥ 1.9×", None, ts)
+                "%.2f M lines/s" % rs, why, "n/a", "≥ 2×", None, ts)
     add_row(sec, "`while mm.readline()` on both (info)", "%.2f M lines/s" % rs,
             "%.2f M lines/s" % rrl, f_x(rrl / rs), "—", "info", ts)
     bench_count_lines(ctx, sec, nlines)
@@ -762,28 +889,117 @@ def timeit_ns(stmt, setup, g, n, runs):
     return min(t.timeit(n) for _ in range(runs)) / n * 1e9
 
 
-def percall_rows(ctx):
-    """(key, label, stmt, setup, iterations, kind, target): kind "x" means
-    target is the speed-up over the stdlib; "eq" means target is the
-    (statement, setup) of the bytes/BytesIO equivalent that mmf must be
-    within 10 % of."""
-    n = ctx.n_call
-    nl = min(n, ctx.meta["lines"] - 10)
-    rows = [
-        ("seek", "`mm.seek(i)`", "mm.seek(i)", "", n, "x", 2.8),
-        ("write_byte", "`mm.write_byte(65)`", "wm.write_byte(65)", "wm.seek(0)", n, "x", 2.0),
-        ("read8", "`mm.read(8)`", "mm.read(8)", "mm.seek(0)", n, "x", 1.7),
-        ("find_short", "short `mm.find(needle, i, i + 64)`", "mm.find(nd, i, j)", "", n, "x", 1.9),
-        ("slice8", "`mm[i:i+8]`", "mm[i:i+8]", "", n, "x", 1.25),
-        ("getitem", "`mm[i]` (vs `b[i]`, bytes)", "mm[i]", "", n, "eq", ("b[i]", "")),
-        ("len", "`len(mm)` (vs `len(b)`, bytes)", "len(mm)", "", n, "eq", ("len(b)", "")),
-        ("tell", "`mm.tell()` (vs `io.BytesIO.tell()`)", "mm.tell()", "", n, "eq",
-         ("bio.tell()", "")),
-        ("read_byte", "`mm.read_byte()` (vs `io.BytesIO.read(1)`)", "mm.read_byte()",
-         "mm.seek(0)", n, "eq", ("bio.read(1)", "bio.seek(0)")),
-        ("readline", "`mm.readline()` per call", "mm.readline()", "mm.seek(0)", nl, "x", 1.3),
-    ]
-    return rows
+def gen_line_files(data_dir):
+    """The two small files of the per-call rows (bench/bench_calls.py):
+    1.7 MB of English-like text in lines of 60 to 100 bytes (the issue's
+    "1.7 MB map of 84-byte lines"), and about 2 MB of lines of 20 to 200
+    bytes (uniform) for the line iterator. Cached in data_dir."""
+    p1 = os.path.join(data_dir, "calls-1.7MB-v%d.txt" % GEN_VERSION)
+    p2 = os.path.join(data_dir, "lines-20-200-v%d.txt" % GEN_VERSION)
+    if not (os.path.exists(p1) and os.path.exists(p2)):
+        rng = random.Random(84)
+        text = gen_text_chunk(rng, 4 * MiB)
+        calls = text[:text.rfind(b"\n", 0, 1700000) + 1]
+        flat = text.replace(b"\n", b" ")
+        out, pos = [], 0
+        while pos < 2000000:
+            n = rng.randint(20, 200) - 1
+            out.append(flat[pos:pos + n] + b"\n")
+            pos += n
+        for path, data in ((p1, calls), (p2, b"".join(out))):
+            with open(path + ".tmp", "wb") as f:
+                f.write(data)
+            os.replace(path + ".tmp", path)
+    return p1, p2
+
+
+def f_mean_sd(vals):
+    """Mean ± standard deviation of per-call seconds, in ns or µs."""
+    m = statistics.mean(vals) * 1e9
+    sd = statistics.stdev(vals) * 1e9 if len(vals) > 1 else 0.0
+    if m >= 1000:
+        return "%.2f ± %.2f µs" % (m / 1000, sd / 1000)
+    return "%.1f ± %.1f ns" % (m, sd)
+
+
+def call_stat(vals):
+    """The statistic of pyperf's values the ratio is taken on: the mean
+    (pyperf's), or the best with --stat min."""
+    return min(vals) if AGG["fn"] is min else statistics.mean(vals)
+
+
+def bench_call(ctx):
+    """The per-call rows, measured by bench/bench_calls.py with pyperf in
+    worker processes; ratio = stdlib / mmf of the means."""
+    sec = "Per call (pyperf: mean ± standard deviation of a call; ratio = stdlib / mmf)"
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = os.path.join(here, "bench_calls.py")
+    sys.path.insert(0, here)
+    import bench_calls as calls_mod
+    try:
+        import pyperf
+    except ImportError as e:
+        for row in calls_mod.ROWS:
+            add_row(sec, row[1], "n/a", "n/a (pyperf is not installed: %s)" % e, "n/a",
+                    "≥ %g× stdlib" % row[6], None)
+        NOTES.append("The per-call rows need pyperf (tools/bench.sh installs it in "
+                     "build/bench-venv).")
+        return
+    calls, lines = gen_line_files(ctx.data_dir)
+    out = os.path.join(ctx.scratch, "calls.json")
+    cmd = [sys.executable, script, "--calls-file", calls, "--lines-file", lines,
+           "--p4k", ctx.p4k, "--needle", ctx.meta["needles"][4].hex(),
+           "--impl", "std" if ctx.self_test else "mmf", "--quiet", "-o", out]
+    cmd += ctx.pyperf_args
+    if ctx.call_rows:
+        cmd += ["--rows", ctx.call_rows]
+    if os.environ.get("PYTHONPATH"):
+        cmd += ["--inherit-environ", "PYTHONPATH"]
+    log("per call: %s" % " ".join(cmd[1:]))
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for ln in p.stdout.splitlines():
+        if ln.strip():
+            log("  pyperf: " + ln)
+    if p.returncode != 0 or not os.path.exists(out):
+        add_row(sec, "(all per-call rows)", "n/a", "error: bench_calls.py failed (exit %d)"
+                % p.returncode, "n/a", "", None)
+        return
+    suite = pyperf.BenchmarkSuite.load(out)
+    vals, nrun, nval = {}, {}, set()
+    for bench in suite.get_benchmarks():
+        key, side, _ = bench.get_name().split("/")
+        vals.setdefault((key, side), []).extend(bench.get_values())
+        for run in bench.get_runs():
+            if run.values:  # the calibration run has none
+                nval.add(len(run.values))
+                nrun[(key, side)] = nrun.get((key, side), 0) + 1
+    with open(out) as f:
+        ctx.pyperf_json = json.load(f)
+    for row in calls_mod.ROWS:
+        key, label, target = row[0], row[1], row[6]
+        if (key, "std") not in vals:
+            continue
+        vs, vm = vals[(key, "std")], vals.get((key, "mmf"))
+        s = call_stat(vs)
+        m = call_stat(vm) if vm else float("nan")
+        ratio = s / m
+        add_row(sec, label + " [%d+%d processes]" % (nrun[(key, "std")],
+                                                   nrun.get((key, "mmf"), 0)),
+                f_mean_sd(vs), f_mean_sd(vm) if vm else "n/a", f_x(ratio),
+                "≥ %g× stdlib" % target, None if ratio != ratio else ratio >= target,
+                {"std": vs, "mmf": vm})
+    NOTES.append("Per-call rows: bench/bench_calls.py with pyperf %s (options `%s`): each "
+                 "side of a row runs in the number of worker processes in brackets, the "
+                 "stdlib and mmf alternating in rounds; "
+                 "pyperf calibrates the loops (in one more process); %s timed values a "
+                 "process after a warm-up. "
+                 "Cells: mean ± standard deviation of one call, the loop overhead included "
+                 "(the same on both sides); the ratio is that of the %s. %.0f s in all."
+                 % (pyperf.__version__, " ".join(ctx.pyperf_args) or "defaults",
+                    "/".join(str(n) for n in sorted(nval)) or "?",
+                    "best values" if AGG["fn"] is min else "means",
+                    time.perf_counter() - t0))
 
 
 def sys_rows(ctx):
@@ -794,9 +1010,6 @@ def sys_rows(ctx):
          "parity", None),
         ("madvise", "`mm.madvise(MADV_NORMAL)`, 1 MiB map", "sm.madvise(MADV)", "", n,
          "parity", None),
-        ("open", "open 4 KiB file, map, close (`os.open`, `mmap`, `close`, `os.close`)",
-         "fd = os_open(p4k, O_RDWR)\nm = M(fd, 0)\nm.close()\nos_close(fd)", "",
-         max(n // 20, 100), "x", 1.2),
     ]
 
 
@@ -876,15 +1089,6 @@ def bench_calls(ctx, rows, sec, syscount=False, runs=None):
             met = None if err else m <= 1.10 * e
             target = "≤ 1.10 × `%s` = %s" % (tv[0], f_ns(1.10 * e))
         add_row(sec, label, f_ns(s), mcell, f_x(ratio), target, met, res)
-
-
-def bench_call(ctx):
-    empty = med([timeit_ns("pass", "", {}, ctx.n_call, ctx.runs) for _ in range(ctx.repeats)])
-    NOTES.append("Per-call times include the timeit loop overhead: an empty loop costs "
-                 "%.1f ns per iteration here. Loops of %d iterations, best of %d, %s of "
-                 "%d repeats." % (empty, ctx.n_call, ctx.runs, AGG["fn"].__name__,
-                                   ctx.repeats))
-    bench_calls(ctx, percall_rows(ctx), "Per call (ns, lower is better; ratio = stdlib / mmf)")
 
 
 def bench_sys(ctx):
@@ -1257,6 +1461,15 @@ def parse_args(argv):
                    help="a missing mmf is an error (no stand-in)")
     p.add_argument("--self-test", action="store_true",
                    help="the stdlib stands in for mmf (checks the harness)")
+    p.add_argument("--markdown", metavar="FILE",
+                   help="also write the Markdown tables (and notes) to FILE")
+    p.add_argument("--no-peer", action="store_true",
+                   help="leave out the StringZilla columns (the peer)")
+    p.add_argument("--call-rows", metavar="ROWS", default="",
+                   help="a comma list of per-call rows (bench/bench_calls.py --list)")
+    p.add_argument("--pyperf-args", metavar="ARGS",
+                   help="options for the per-call pyperf runs (default quick: "
+                   "'%s'; full: '%s')" % (" ".join(PYPERF_QUICK), " ".join(PYPERF_FULL)))
     p.add_argument("--child", choices=("rss", "strace"), help=argparse.SUPPRESS)
     p.add_argument("--child-impl", help=argparse.SUPPRESS)
     p.add_argument("--child-op", help=argparse.SUPPRESS)
@@ -1289,6 +1502,7 @@ def main(argv=None):
             sys.exit("bench_mmap: unknown section %r" % s)
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     data_dir = args.data_dir or os.path.join(repo, "build", "bench-data")
+    ctx.data_dir = data_dir
 
     mod, ctx.mmf_label, ctx.mmf_note = load_mmf(args.self_test, args.require_mmf)
     ctx.self_test = mod is std_mmap
@@ -1301,7 +1515,16 @@ def main(argv=None):
         ctx.child_env["PYTHONPATH"] = d + (os.pathsep + pp if pp else "")
     ctx.machine = machine_line()
     ctx.load_start = os.getloadavg()
-    log("%s; %s" % (ctx.machine, ctx.mmf_note))
+    build = os.environ.get("MMF_BENCH_BUILD")
+    if build and not ctx.self_test:
+        ctx.mmf_note += " (%s)" % build
+    sz, ctx.peer_note = (None, "self-test: no peer") if ctx.self_test else load_peer(args.no_peer)
+    ctx.peer = sz is not None
+    ctx.impls = ("std", "mmf", "sz") if ctx.peer else ("std", "mmf")
+    ctx.call_rows = args.call_rows
+    ctx.pyperf_args = (args.pyperf_args.split() if args.pyperf_args is not None else
+                       list(PYPERF_QUICK if args.quick else PYPERF_FULL))
+    log("%s; %s; %s" % (ctx.machine, ctx.mmf_note, ctx.peer_note))
 
     ctx.meta = prepare_data(data_dir, ctx.size // MiB)
     paths = ctx.meta["paths"]
@@ -1334,6 +1557,14 @@ def main(argv=None):
             if "rep" in sections:
                 ctx.rep[k] = open_map(mod, paths["rep"])
                 fault_in(ctx.rep[k])
+        if ctx.peer:
+            ctx.text["sz"] = open_peer(sz, paths["text"])
+            fault_in(ctx.text["sz"])
+            if "rep" in sections:
+                ctx.rep["sz"] = open_peer(sz, paths["rep"])
+                fault_in(ctx.rep["sz"])
+        for k in ("std", "mmf"):
+            mod = ctx.mods[k]
             ctx.anon[k] = mod.mmap(-1, max(ctx.n_call, ctx.n_sys) + MiB)
             ctx.anon[k].write(b"\0" * len(ctx.anon[k]))
             ctx.anon[k].seek(0)
@@ -1347,8 +1578,9 @@ def main(argv=None):
             if s in sections:
                 runners[s](ctx)
         for d in (ctx.text, ctx.rep, ctx.anon, ctx.small):
-            for m in d.values():
-                m.close()
+            for k, m in d.items():
+                if k != "sz":  # StringZilla's maps go with the objects
+                    m.close()
     finally:
         for fn in os.listdir(ctx.scratch):
             os.unlink(os.path.join(ctx.scratch, fn))
@@ -1357,10 +1589,17 @@ def main(argv=None):
     ctx.load_end = os.getloadavg()
     table = render_table(ctx)
     print(table)
+    if args.markdown:
+        with open(args.markdown + ".tmp", "w") as f:
+            f.write(table + "\n")
+        os.replace(args.markdown + ".tmp", args.markdown)
+        log("Markdown written to %s" % args.markdown)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": ctx.machine, "mmf": ctx.mmf_note, "size": ctx.size,
                        "repeats": ctx.repeats, "quick": ctx.quick, "rows": ROWS,
+                       "peer": ctx.peer_note, "peer_rows": PEER_ROWS,
+                       "pyperf": getattr(ctx, "pyperf_json", None),
                        "notes": NOTES}, f, indent=1, default=str)
     log("done")
     return 0
