@@ -1,5 +1,5 @@
 /*
- * bench_guard.c - what the fault guard costs per call (issue 4).
+ * bench_guard.c - what the fault guard costs per call.
  *
  *   build it with every .c file of src/ and src/posix/ and -lpthread,
  *   -Iinclude -Isrc -Isrc/posix; `make bench` does (tools/bench.sh).

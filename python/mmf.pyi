@@ -8,7 +8,7 @@ import sys
 from _typeshed import ReadableBuffer, StrOrBytesPath, Unused, WriteableBuffer
 from collections.abc import Iterator
 from typing import Final, Literal, NoReturn, final, overload
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base
 
 __version__: Final[str]
 
@@ -45,6 +45,9 @@ if sys.platform == "linux":
 if sys.platform != "win32" and sys.platform != "darwin":
     MAP_STACK: Final[int]
 
+# A C type with its own layout: no class can derive from it and another
+# such type at once (PEP 800).
+@disjoint_base
 class mmap:
     """A memory-mapped file or anonymous memory, with a cursor."""
 
@@ -91,7 +94,7 @@ class mmap:
     # mmf addition: the lines from the current position, as readline()
     # returns them; the iteration moves the position.
     def lines(self) -> LineIterator: ...
-    # mmf additions beyond the stdlib API (issue 5)
+    # mmf additions beyond the stdlib API
     def count(self, sub: ReadableBuffer, start: int | None = None,
               end: int | None = None, /) -> int: ...
     def readinto(self, buffer: WriteableBuffer, /) -> int: ...
@@ -123,7 +126,8 @@ class mmap:
     def __setitem__(self, key: slice, value: ReadableBuffer, /) -> None: ...
     # There is no __contains__ and no __iter__: `in` and iteration go
     # through the sequence protocol, whose items are 1-byte bytes objects
-    # (unlike m[i], an int). They are declared for type checkers.
+    # (unlike m[i], an int). They are declared for type checkers (and
+    # allowlisted for stubtest: tests/stubtest/allowlist.txt).
     def __contains__(self, o: object, /) -> bool: ...
     def __iter__(self) -> Iterator[bytes]: ...
     def __enter__(self) -> Self: ...
@@ -131,7 +135,8 @@ class mmap:
         self, exc_type: Unused, exc_value: Unused, traceback: Unused, /
     ) -> None: ...
     # Present at run time since 3.12 (PEP 688); declared on every version,
-    # as typeshed does, so that an mmap is a Buffer for type checkers.
+    # as typeshed does, so that an mmap is a Buffer for type checkers
+    # (allowlisted before 3.12: tests/stubtest/allowlist-py39-py311.txt).
     def __buffer__(self, flags: int, /) -> memoryview: ...
     def __release_buffer__(self, buffer: memoryview, /) -> None: ...
 
