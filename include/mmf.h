@@ -203,7 +203,9 @@ MMF_EXPORT mmf_status mmf_guard_install(int *syserr);
  * Opening and closing
  * ------------------------------------------------------------------------ */
 
-/* mmf_init() : Make m a closed map. Equivalent to zeroing it. */
+/* mmf_init() : Make m a closed map: zero it, then set fd to -1 (no private
+ * descriptor). A merely zeroed map is closed as well, but its fd field
+ * reads 0. */
 MMF_EXPORT void mmf_init(mmf_map *m);
 
 /* mmf_resolve_access() : Validate and resolve an access mode against flags
@@ -247,6 +249,12 @@ MMF_EXPORT mmf_status mmf_resolve_access(int *flags, int *prot,
  * empty file (MMF_EEMPTY), length 0 and offset >= file size (MMF_EOFFSET),
  * length > 0 and offset + length past the end (MMF_ELENGTH); then duplicating
  * fd and mapping (MMF_ESYS).
+ *
+ * Offsets are 64-bit on every target, 32-bit ones included (the library
+ * is built with a 64-bit off_t) and never truncated: an offset the
+ * platform's mapping call cannot take whole is MMF_EINVAL before any call
+ * (32-bit Linux: 16 TiB and above, mmap2's limit), and a file whose size
+ * the platform cannot report is MMF_ESYS with EOVERFLOW from "fstat".
  * @return MMF_OK, MMF_EINVAL, MMF_EACCESSFLAGS, MMF_EACCESS, MMF_EEMPTY,
  *         MMF_EOFFSET, MMF_ELENGTH, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
@@ -269,7 +277,9 @@ MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
  * before anything else: a directory is MMF_ESYS EISDIR from "open"; a
  * FIFO, a socket or a character device other than /dev/zero is MMF_ESYS
  * ENODEV from "mmap" (what mmap() says of them).
- * @return MMF_OK, MMF_EINVAL (mode, size, offset < 0), MMF_EOFFSET
+ * Offsets follow mmf_open() on 32-bit targets (64-bit, never truncated).
+ * @return MMF_OK, MMF_EINVAL (mode, size, offset < 0 or beyond what the
+ *         platform's mapping call takes), MMF_EOFFSET
  *         (offset past the end), MMF_ELENGTH (offset + size past the end),
  *         MMF_ESYS (open, fstat, posix_fallocate, mmap...). */
 MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
@@ -495,8 +505,10 @@ MMF_EXPORT mmf_status mmf_set_slice(mmf_map *m, size_t start, ptrdiff_t step,
 
 /* mmf_move() : Copy count bytes from src to dest inside the map, as memmove()
  * (overlap allowed). Both ranges must lie in the map; count 0 is allowed
- * anywhere up to the length. The cursor does not move.
- * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY, MMF_ERANGE, MMF_EFAULT. */
+ * anywhere up to the length. The cursor does not move. Checks, in this
+ * order: closed, read-only, unreadable (MMF_ENOREAD), then the ranges.
+ * @return MMF_OK, MMF_ECLOSED, MMF_EREADONLY, MMF_ENOREAD, MMF_ERANGE,
+ *         MMF_EFAULT. */
 MMF_EXPORT mmf_status mmf_move(mmf_map *m, size_t dest, size_t src,
                                size_t count);
 
@@ -622,10 +634,11 @@ MMF_EXPORT mmf_status mmf_size(mmf_map *m, uint64_t *out);
  * Checks, in this order: closed (MMF_ECLOSED), pinned (MMF_EBUSY), no private
  * fd for a file map or trackfd off (MMF_ENOTRACK), ACCESS_READ or
  * ACCESS_COPY (MMF_ENORESIZE), newsize 0 or offset + newsize overflowing
- * (MMF_ERANGE), growing a shared anonymous map (MMF_ENOTSUP), then the OS
+ * (MMF_ERANGE), growing a shared anonymous map (MMF_ENOTSUP), zeroing the
+ * grown part of an anonymous map's last page (MMF_EFAULT), then the OS
  * (MMF_ESYS; EBADF if the private fd was closed or replaced).
  * @return MMF_OK, MMF_ECLOSED, MMF_EBUSY, MMF_ENOTRACK, MMF_ENORESIZE,
- *         MMF_ERANGE, MMF_ENOTSUP, MMF_ESYS. */
+ *         MMF_ERANGE, MMF_ENOTSUP, MMF_EFAULT, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_resize(mmf_map *m, size_t newsize);
 
 /* mmf_set_name() : Name an anonymous map for /proc/PID/maps (Linux

@@ -10,7 +10,7 @@
 
 #include "mmf.h"
 
-/* ---- backend: src/posix/os.c (src/win/os.c later) ---------------------- */
+/* ---- backend: src/posix/os.c + src/linux/ (src/win/os.c later) --------- */
 
 /* Resolve access against flags/prot with the platform's constants. */
 mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
@@ -63,7 +63,9 @@ mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
  * [m->data, m->data + m->size). A SIGBUS/SIGSEGV inside that range while fn
  * runs abandons fn (it must hold no lock and own no allocation) and returns
  * MMF_EFAULT with m's syserr, sysfunc and fault_offset set. Otherwise
- * returns MMF_OK. This is the only way the library touches mapped bytes. */
+ * returns MMF_OK. The library touches mapped bytes only through it and the
+ * fast primitives below (the backend's fast.h), which keep the same
+ * contract. */
 typedef void (*mmf__access_fn)(void *ctx);
 mmf_status mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx);
 

@@ -3,8 +3,10 @@
  * slices, move, line scan and search.
  *
  * The bytes are touched only by the closed set of primitives at the top
- * (copy, gather, scatter, memchr, search), and only through mmf__guarded(),
- * so that a fault inside the map becomes MMF_EFAULT. Every function checks
+ * (copy, gather, scatter, memchr, search), and only through mmf__guarded()
+ * or, for short accesses, the fast paths of the backend's fast.h
+ * (mmf__fast_copy, mmf__fast_memchr), so that a fault inside the map
+ * becomes MMF_EFAULT. Every function checks
  * the object's state first and validates ranges with overflow-safe
  * arithmetic (size - off < n, never off + n > size) before touching memory;
  * a failing call changes neither the cursor nor the bytes.

@@ -420,9 +420,9 @@ mmf_resize(mmf_map *m, size_t newsize)
     if (m->anonymous && newsize > m->size) {
         /* The last page of the mapping keeps whatever a larger mapping
          * once wrote past the end: the grown part must read as zeros. It
-         * is zeroed first, while nothing else has changed (issue 13: the
-         * map is not writable after protect(PROT_READ), and a failure
-         * after the remap would leave the new length behind). */
+         * is zeroed first, while nothing else has changed (docs/hazards.md
+         * H-50: the map is not writable after protect(PROT_READ), and a
+         * failure after the remap would leave the new length behind). */
         size_t page = mmf__os_pagesize();
         size_t tail = (page - m->size % page) % page;
         mmf_status s = mmf__os_zero_tail(

@@ -417,6 +417,7 @@ count_sse2(const unsigned char *h, size_t n, unsigned char c)
 {
     const __m128i v = _mm_set1_epi8((char)c), zero = _mm_setzero_si128();
     __m128i total = zero;
+    uint64_t lanes[2];
     size_t i = 0, count = 0;
 
     while (n - i >= 16) {
@@ -428,8 +429,9 @@ count_sse2(const unsigned char *h, size_t n, unsigned char c)
                 _mm_loadu_si128((const __m128i *)(h + i)), v));
         total = _mm_add_epi64(total, _mm_sad_epu8(acc, zero));
     }
-    count = (size_t)_mm_cvtsi128_si64(total)
-            + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total));
+    /* Through memory, not _mm_cvtsi128_si64(): that one is x86-64 only. */
+    _mm_storeu_si128((__m128i *)lanes, total);
+    count = (size_t)(lanes[0] + lanes[1]);
     for (; i < n; i++)
         count += h[i] == c;
     return count;
@@ -440,6 +442,7 @@ count_avx2(const unsigned char *h, size_t n, unsigned char c)
 {
     const __m256i v = _mm256_set1_epi8((char)c), zero = _mm256_setzero_si256();
     __m256i total = zero;
+    uint64_t lanes[4];
     size_t i = 0, count;
 
     while (n - i >= 64) {
@@ -454,10 +457,9 @@ count_avx2(const unsigned char *h, size_t n, unsigned char c)
         total = _mm256_add_epi64(total, _mm256_sad_epu8(a0, zero));
         total = _mm256_add_epi64(total, _mm256_sad_epu8(a1, zero));
     }
-    count = (size_t)_mm256_extract_epi64(total, 0)
-            + (size_t)_mm256_extract_epi64(total, 1)
-            + (size_t)_mm256_extract_epi64(total, 2)
-            + (size_t)_mm256_extract_epi64(total, 3);
+    /* Through memory, not _mm256_extract_epi64(): x86-64 only. */
+    _mm256_storeu_si256((__m256i *)lanes, total);
+    count = (size_t)(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
     return count + count_sse2(h + i, n - i, c);
 }
 

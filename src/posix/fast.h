@@ -1,126 +1,13 @@
 /*
- * fast.h - the POSIX backend's fast primitives, inline: one mapped byte
- * loaded or stored without a function call (the item and byte methods), and
- * the entries of the short copy and memchr in assembly. Reached through
- * internal.h by the platform's include directory (-Isrc/posix).
- *
- * On x86-64 Linux the access is one instruction of inline assembly with an
- * entry in the section mmf_extable: where the instruction is and where its
- * fixup is, as offsets from the entry. The fault handler (guard.c) looks a
- * faulting pc up in that table and resumes at the fixup, which makes the
- * access report the fault, the way an OS kernel recovers from a fault in a
- * copy from user memory. The map's range is stored first in this thread's
- * mmf__fx_range: a SIGSEGV outside it is not ours and still crashes.
- * Elsewhere the byte goes through mmf__fast_copy().
+ * fast.h - the POSIX backend's fast primitives (internal.h), portable
+ * form: functions over the armed guard (guard.c), and one byte loaded or
+ * stored through them. A system with a faster path puts its own fast.h in
+ * its directory, found first (-Isrc/linux before -Isrc/posix): Linux's
+ * has the x86-64 exception-table fast path.
  */
 #ifndef MMF_POSIX_FAST_H
 #define MMF_POSIX_FAST_H
 
-#include <assert.h>
-#include <stdint.h>
-
-#if defined(__x86_64__) && defined(__linux__) \
-    && (defined(__GNUC__) || defined(__clang__))
-#define MMF__FX_INLINE 1
-
-/* The map of this thread's last fast primitive (guard.c). */
-struct mmf__fx_range {
-    uintptr_t lo, hi;
-};
-extern __thread struct mmf__fx_range mmf__fx_range
-    __attribute__((tls_model("initial-exec"), visibility("hidden")));
-
-/* An entry of mmf_extable: the faulting instruction and its fixup, each as
- * an offset from the field holding it. */
-struct mmf__fx_entry {
-    int32_t insn, fixup;
-};
-
-/* The fault of the access that just failed, as a status (guard.c). */
-mmf_status mmf__fx_fault(const mmf_map *m);
-
-/* The leaf routines in assembly (guard.c): 0, or 1 after a fault. */
-int mmf__fx_copy(void *dst, const void *src, size_t n);
-int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx);
-
-/* Two plain stores to this thread's record: the range in which a SIGSEGV
- * at a fast primitive is ours. */
-static inline void
-mmf__fx_set(const mmf_map *m)
-{
-    mmf__fx_range.lo = (uintptr_t)m->data;
-    mmf__fx_range.hi = (uintptr_t)m->data + m->size;
-}
-
-static inline mmf_status
-mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
-{
-    assert(n <= MMF__FAST_MAX);
-    mmf__fx_set(m);
-    return mmf__fx_copy(dst, src, n) == 0 ? MMF_OK : mmf__fx_fault(m);
-}
-
-static inline mmf_status
-mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
-                 size_t *idx)
-{
-    assert(n <= MMF__FAST_MAX);
-    mmf__fx_set(m);
-    return mmf__fx_memchr(s, c, n, idx) == 0 ? MMF_OK : mmf__fx_fault(m);
-}
-
-/* The access at label 1 resumes at label 2 with bad set to 1 when it
- * faults; the fixup lives out of line. The table's flags: "a" allocated,
- * "R" retained (SHF_GNU_RETAIN), so that a linker collecting unused
- * sections (lld --gc-sections, which does not keep a section for its
- * __start_/__stop_ symbols) keeps it (issue 13, H-51). */
-#define MMF__FX_SECTION ".pushsection mmf_extable,\"aR\"\n"
-#define MMF__FX_ENTRY                                                      \
-    "2:\n"                                                                 \
-    MMF__FX_SECTION                                                        \
-    ".balign 4\n"                                                          \
-    ".long 1b - ., 3f - .\n"                                               \
-    ".popsection\n"                                                        \
-    ".pushsection .text.unlikely,\"ax\"\n"                                 \
-    "3: movl $1, %1\n"                                                     \
-    "   jmp 2b\n"                                                          \
-    ".popsection\n"
-
-/* The byte at p (in m) into *out. */
-static inline mmf_status
-mmf__load_byte(const mmf_map *m, const unsigned char *p, unsigned char *out)
-{
-    unsigned int v;
-    int bad = 0;
-
-    mmf__fx_set(m);
-    __asm__ volatile("1: movzbl %2, %0\n" MMF__FX_ENTRY
-                     : "=r"(v), "+r"(bad)
-                     : "m"(*p)
-                     : "memory");
-    if (__builtin_expect(bad, 0))
-        return mmf__fx_fault(m);
-    *out = (unsigned char)v;
-    return MMF_OK;
-}
-
-/* Store b at p (in m). */
-static inline mmf_status
-mmf__store_byte(const mmf_map *m, unsigned char *p, unsigned char b)
-{
-    int bad = 0;
-
-    mmf__fx_set(m);
-    __asm__ volatile("1: movb %2, %0\n" MMF__FX_ENTRY
-                     : "=m"(*p), "+r"(bad)
-                     : "q"(b)
-                     : "memory");
-    if (__builtin_expect(bad, 0))
-        return mmf__fx_fault(m);
-    return MMF_OK;
-}
-#else
-/* Elsewhere: functions over the armed guard (guard.c). */
 mmf_status mmf__fast_copy(const mmf_map *m, void *dst, const void *src,
                           size_t n);
 mmf_status mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
@@ -137,6 +24,5 @@ mmf__store_byte(const mmf_map *m, unsigned char *p, unsigned char b)
 {
     return mmf__fast_copy(m, p, &b, 1);
 }
-#endif
 
 #endif /* MMF_POSIX_FAST_H */

@@ -1,9 +1,14 @@
 /*
- * os.c - the POSIX backend: mapping, unmapping, remapping, msync, madvise,
- * file size and the private descriptor. Every system call goes through the
- * table in sys.c; EINTR is retried in one place (RETRY below).
+ * os.c - the POSIX backend: mapping, msync, madvise, protection, locking,
+ * residency, file size, ftruncate and the private descriptor: what every
+ * POSIX system has. What it cannot do portably (remapping, memfd, huge
+ * pages, populate, names, the offsets the mapping call takes) comes from
+ * the system's directory through os.h (src/linux/os_linux.c). Every system
+ * call goes through the table in sys.c; EINTR is retried in one place
+ * (RETRY, os.h).
  */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64 /* 32-bit targets: see sys.h */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,18 +22,7 @@
 
 #include "internal.h"
 #include "sys.h"
-
-/* The one place EINTR is retried. close() is never retried: on Linux the
- * descriptor is gone even when close() reports EINTR. */
-#define RETRY(rc, call)                                                     \
-    do {                                                                    \
-        (rc) = (call);                                                      \
-    } while ((rc) == -1 && errno == EINTR)
-
-#define RETRY_PTR(p, call)                                                  \
-    do {                                                                    \
-        (p) = (call);                                                       \
-    } while ((p) == MAP_FAILED && errno == EINTR)
+#include "os.h"
 
 mmf_status
 mmf__syserr(mmf_map *m, const char *func, int err)
@@ -153,101 +147,6 @@ set_mode(mmf_map *m, int flags, int prot, mmf_access access)
     m->writable = access != MMF_ACCESS_READ;
 }
 
-static int truncate_file(int fd, int64_t len);
-
-/* The start of the mapping: data is delta bytes into it (an offset that is
- * not a multiple of the page size, from mmf_open_path()). */
-static unsigned char *
-base(const mmf_map *m)
-{
-    return m->data - m->delta;
-}
-
-/* The size of a transparent huge page, or 0 when the kernel never gives
- * them to a map advised MADV_HUGEPAGE: private maps follow "enabled",
- * shared (shmem) ones "shmem_enabled" (always, within_size or advise). */
-static size_t
-thp_size(int shared)
-{
-    char buf[128];
-    size_t huge = (size_t)2 << 20;
-
-    if (shared) {
-        if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/"
-                               "shmem_enabled", buf, sizeof buf) < 0
-            || (strstr(buf, "[always]") == NULL
-                && strstr(buf, "[within_size]") == NULL
-                && strstr(buf, "[advise]") == NULL))
-            return 0;
-    }
-    else if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/enabled",
-                                buf, sizeof buf) < 0
-             || strstr(buf, "[never]") != NULL)
-        return 0;
-    if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/"
-                           "hpage_pmd_size", buf, sizeof buf) > 0) {
-        unsigned long v = strtoul(buf, NULL, 10);
-        if (v >= mmf__os_pagesize() && (v & (v - 1)) == 0)
-            huge = (size_t)v;
-    }
-    return huge;
-}
-
-/* An anonymous private or shared map of length bytes on a huge-page
- * boundary, advised MADV_HUGEPAGE: map length + huge, then unmap the head
- * and the tail around the aligned part. */
-static mmf_status
-map_huge(mmf_map *m, size_t length, int prot, int flags, void **out)
-{
-    size_t huge = thp_size((flags & MAP_SHARED) != 0), span;
-    size_t ps = mmf__os_pagesize();
-    unsigned char *p, *a;
-    int rc;
-
-    if (huge == 0 || length < huge || length > SIZE_MAX - 2 * huge)
-        return MMF_ENOTSUP; /* the caller maps it plainly */
-    span = length + huge;
-    RETRY_PTR(p, mmf__sys.mmap(NULL, span, prot, flags, -1, 0));
-    if ((void *)p == MAP_FAILED)
-        return mmf__syserr(m, "mmap", errno);
-    a = (unsigned char *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
-    length = (length + ps - 1) / ps * ps;
-    if (a > p)
-        mmf__sys.munmap(p, (size_t)(a - p));
-    if (p + span > a + length)
-        mmf__sys.munmap(a + length, (size_t)(p + span - (a + length)));
-    RETRY(rc, mmf__sys.madvise(a, length, MADV_HUGEPAGE));
-    m->page_size = rc == 0 ? huge : ps;
-    *out = a;
-    return MMF_OK;
-}
-
-/* A memfd of length bytes, sealed against shrinking: its fd, or -1 with
- * the failure recorded in m. */
-static int
-make_memfd(mmf_map *m, size_t length)
-{
-    int fd, err;
-
-    RETRY(fd, mmf__sys.memfd("mmf"));
-    if (fd < 0) {
-        mmf__syserr(m, "memfd_create", errno);
-        return -1;
-    }
-    if ((err = truncate_file(fd, (int64_t)length)) != 0) {
-        mmf__syserr(m, "ftruncate", err);
-        mmf__sys.close(fd);
-        return -1;
-    }
-    RETRY(err, mmf__sys.add_seals(fd, F_SEAL_SHRINK));
-    if (err != 0) {
-        mmf__syserr(m, "fcntl", errno);
-        mmf__sys.close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 mmf_status
 mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
              mmf_access access, int64_t offset, int trackfd,
@@ -266,13 +165,18 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     m->page_size = mmf__os_pagesize();
     if (fd != MMF_ANONYMOUS) {
         RETRY(rc, mmf__sys.fstat(fd, &st));
+        /* a size off_t cannot hold: refused, not mapped unchecked */
+        if (rc != 0 && errno == EOVERFLOW)
+            return mmf__syserr(m, "fstat", EOVERFLOW);
         have_st = rc == 0;
         if (have_st
             && (s = check_file_size(fd, &st, &length, offset)) != MMF_OK)
             return s;
     }
+    if (!mmf__os_offset_fits(offset)) /* after the checks against the file */
+        return MMF_EINVAL;
     if (options & MMF_OPT_MEMFD) {
-        if ((newfd = make_memfd(m, length)) < 0)
+        if ((newfd = mmf__os_make_memfd(m, length)) < 0)
             return MMF_ESYS;
         fd = newfd;
         trackfd = 1;
@@ -286,7 +190,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     }
 
     if (options & MMF_OPT_HUGEPAGES) {
-        s = map_huge(m, length, prot, flags, &p);
+        s = mmf__os_map_huge(m, length, prot, flags, &p);
         if (s != MMF_OK && s != MMF_ENOTSUP)
             return s;
     }
@@ -314,7 +218,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     return MMF_OK;
 }
 
-/* What mmf_open_path() refuses before it maps (issue 13): a directory is
+/* What mmf_open_path() refuses before it maps: a directory is
  * EISDIR from "open" (as the open of 'r+' and 'w+' says), and what mmap
  * cannot map (a FIFO, a socket, a character device other than /dev/zero)
  * is ENODEV from "mmap", the error the stdlib's mmap gives for them. */
@@ -359,8 +263,8 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
         || size > (uint64_t)PTRDIFF_MAX
         || (uint64_t)offset > (uint64_t)INT64_MAX - size)
         return MMF_EINVAL;
-    /* O_NONBLOCK: a FIFO without a writer must not block the open (issue
-     * 13); it is refused below. It changes nothing for the files that can
+    /* O_NONBLOCK: a FIFO without a writer must not block the open
+     * (docs/hazards.md H-48); it is refused below. It changes nothing for the files that can
      * be mapped. */
     RETRY(fd, mmf__sys.open(path, modes[k].oflags | O_NONBLOCK));
     if (fd < 0)
@@ -376,7 +280,7 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
         /* the disk space now: a full disk fails here, not as a fault */
         err = mmf__sys.fallocate(fd, 0, (off_t)(offset + (int64_t)size));
         if (err == EOPNOTSUPP || err == EINVAL) /* no such support: size */
-            err = truncate_file(fd, offset + (int64_t)size);
+            err = mmf__os_truncate(fd, offset + (int64_t)size);
         if (err != 0) {
             s = mmf__syserr(m, "posix_fallocate", err);
             goto fail;
@@ -407,6 +311,10 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
         s = MMF_ELENGTH;
         goto fail;
     }
+    if (!mmf__os_offset_fits(offset)) {
+        s = MMF_EINVAL;
+        goto fail;
+    }
     length = (size_t)size;
     delta = (size_t)(offset % (int64_t)ps);
     /* an empty map still maps a page (the file's, past its end: never
@@ -435,46 +343,6 @@ fail:
     return s;
 }
 
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT 26
-#define MAP_HUGE_MASK 0x3f
-#endif
-
-/* munmap(). A MAP_HUGETLB map was rounded up to whole huge pages, and only
- * a length in whole huge pages unmaps it: the size its flags name
- * (MAP_HUGE_1GB...) or, by default, the first of 2 MiB and 1 GiB that the
- * kernel accepts. A length rounded to too small a page is refused unless it
- * is also a whole number of the right one, so no neighbour is unmapped. */
-static void
-unmap(const mmf_map *m, void *data, size_t size)
-{
-    static const unsigned shifts[] = {21, 30};
-    unsigned named = ((unsigned)m->flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
-
-#ifdef MMF_POISON
-    /* Poison mode, for debug builds (H-45): the addresses of a closed map
-     * are never handed out again. An inaccessible reservation replaces the
-     * map, so a stale pointer faults (SIGSEGV) instead of reading what is
-     * mapped there next, another file's bytes maybe. Costs the address
-     * space (not the memory) of every map closed. */
-    if (mmf__sys.mmap(data, size, PROT_NONE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-                      -1, 0) != MAP_FAILED)
-        return;
-#endif
-    if (mmf__sys.munmap(data, size) == 0 || !(m->flags & MAP_HUGETLB)
-        || errno != EINVAL)
-        return;
-    for (size_t i = 0; i < sizeof shifts / sizeof shifts[0]; i++) {
-        size_t hp = (size_t)1 << (named ? named : shifts[i]);
-        if (size <= SIZE_MAX - (hp - 1)
-            && mmf__sys.munmap(data, (size + hp - 1) & ~(hp - 1)) == 0)
-            return;
-        if (named)
-            return;
-    }
-}
-
 void
 mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
 {
@@ -483,7 +351,7 @@ mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
 
     (void)size; /* the whole mapping goes: m->mapped from data - delta */
     if (data != NULL)
-        unmap(m, data - m->delta, m->mapped);
+        mmf__os_unmap(m, data - m->delta, m->mapped);
     if (fd < 0)
         return;
     /* Close it unless it is now provably another file (or no file): when
@@ -527,7 +395,7 @@ mmf__os_protect(mmf_map *m, int prot)
 
     if ((prot & PROT_WRITE) && m->access == MMF_ACCESS_READ)
         return MMF_EREADONLY;
-    RETRY(rc, mmf__sys.mprotect(base(m), m->mapped, prot));
+    RETRY(rc, mmf__sys.mprotect(mmf__os_base(m), m->mapped, prot));
     if (rc != 0)
         return mmf__syserr(m, "mprotect", errno);
     m->prot = prot;
@@ -541,28 +409,10 @@ mmf__os_lock(mmf_map *m, size_t start, size_t length, int lock)
 {
     int rc;
     if (lock)
-        RETRY(rc, mmf__sys.mlock(base(m) + start, length));
+        RETRY(rc, mmf__sys.mlock(mmf__os_base(m) + start, length));
     else
-        RETRY(rc, mmf__sys.munlock(base(m) + start, length));
+        RETRY(rc, mmf__sys.munlock(mmf__os_base(m) + start, length));
     return rc == 0 ? MMF_OK : mmf__syserr(m, lock ? "mlock" : "munlock", errno);
-}
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#define MADV_POPULATE_WRITE 23
-#endif
-
-mmf_status
-mmf__os_populate(mmf_map *m, size_t start, size_t length, int write)
-{
-    int rc;
-    RETRY(rc, mmf__sys.madvise(base(m) + start, length,
-                               write ? MADV_POPULATE_WRITE
-                                     : MADV_POPULATE_READ));
-    if (rc == 0)
-        return MMF_OK;
-    /* an older kernel does not know the advice */
-    return errno == EINVAL ? MMF_ENOTSUP : mmf__syserr(m, "madvise", errno);
 }
 
 mmf_status
@@ -579,7 +429,7 @@ mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo,
         if (n > sizeof vec * ps)
             n = sizeof vec * ps;
         pages = (n + ps - 1) / ps;
-        RETRY(rc, mmf__sys.mincore(base(m) + start + done, n, vec));
+        RETRY(rc, mmf__sys.mincore(mmf__os_base(m) + start + done, n, vec));
         if (rc != 0)
             return mmf__syserr(m, "mincore", errno);
         for (size_t i = 0; i < pages; i++) {
@@ -611,19 +461,11 @@ mmf__os_file_size(mmf_map *m, uint64_t *out)
     return MMF_OK;
 }
 
-/* Linux cannot grow a shared anonymous mapping: the new pages SIGBUS on
- * first touch (kernel bug 8691, CPython gh-138204). */
-int
-mmf__os_anon_can_grow(const mmf_map *m)
-{
-    return (m->flags & MAP_PRIVATE) != 0;
-}
-
 /* ftruncate() that cannot kill the process with SIGXFSZ (H-17): the signal
  * is blocked in this thread for the call, and one the call raised is taken
  * back before unblocking. Returns 0 or an errno value. */
-static int
-truncate_file(int fd, int64_t len)
+int
+mmf__os_truncate(int fd, int64_t len)
 {
     sigset_t xfsz, old;
     int rc, err, masked;
@@ -644,39 +486,26 @@ truncate_file(int fd, int64_t len)
     return err;
 }
 
-static mmf_status
-remap(mmf_map *m, size_t newsize)
-{
-    unsigned char *p;
-    RETRY_PTR(p, mmf__sys.mremap(base(m), m->mapped, m->delta + newsize));
-    if ((void *)p == MAP_FAILED)
-        return mmf__syserr(m, "mremap", errno);
-    m->data = p + m->delta;
-    m->size = newsize;
-    m->mapped = m->delta + newsize;
-    return MMF_OK;
-}
-
 /* Grow a memfd map: the memfd is sealed against shrinking, so it cannot
  * be cut back once grown. The mapping grows first (past the memfd's end:
  * nothing touches those pages before the memfd grows too); if the memfd
- * cannot grow, the mapping shrinks back (issue 13: resize(2**50) made the
- * memfd 1 PiB for good when mremap then refused). */
+ * cannot grow, the mapping shrinks back (docs/hazards.md H-50:
+ * resize(2**50) made the memfd 1 PiB for good when mremap then refused). */
 static mmf_status
 grow_memfd_map(mmf_map *m, size_t newsize, int64_t old_fsize)
 {
     size_t oldsize = m->size;
-    mmf_status s = remap(m, newsize);
+    mmf_status s = mmf__os_remap(m, newsize);
     int err;
 
     /* a memfd keeps its size when its map shrinks (it is sealed) */
     if (s != MMF_OK || old_fsize >= m->offset + (int64_t)newsize)
         return s;
-    err = truncate_file(m->fd, m->offset + (int64_t)newsize);
+    err = mmf__os_truncate(m->fd, m->offset + (int64_t)newsize);
     if (err == 0)
         return MMF_OK;
     s = mmf__syserr(m, "ftruncate", err);
-    if (remap(m, oldsize) != MMF_OK) /* record the first failure */
+    if (mmf__os_remap(m, oldsize) != MMF_OK) /* record the first failure */
         mmf__syserr(m, "ftruncate", err);
     return s;
 }
@@ -688,12 +517,12 @@ grow_file_map(mmf_map *m, size_t newsize, int64_t old_fsize)
 {
     if (m->memfd)
         return grow_memfd_map(m, newsize, old_fsize);
-    int err = truncate_file(m->fd, m->offset + (int64_t)newsize);
+    int err = mmf__os_truncate(m->fd, m->offset + (int64_t)newsize);
     if (err != 0)
         return mmf__syserr(m, "ftruncate", err);
-    mmf_status s = remap(m, newsize);
+    mmf_status s = mmf__os_remap(m, newsize);
     if (s != MMF_OK)
-        truncate_file(m->fd, old_fsize);
+        mmf__os_truncate(m->fd, old_fsize);
     return s;
 }
 
@@ -704,13 +533,13 @@ static mmf_status
 shrink_file_map(mmf_map *m, size_t newsize)
 {
     size_t oldsize = m->size;
-    mmf_status s = remap(m, newsize);
+    mmf_status s = mmf__os_remap(m, newsize);
     if (s != MMF_OK)
         return s;
-    int err = truncate_file(m->fd, m->offset + (int64_t)newsize);
+    int err = mmf__os_truncate(m->fd, m->offset + (int64_t)newsize);
     if (err == 0)
         return MMF_OK;
-    remap(m, oldsize);
+    mmf__os_remap(m, oldsize);
     return mmf__syserr(m, "ftruncate", err);
 }
 
@@ -722,13 +551,13 @@ mmf__os_resize(mmf_map *m, size_t newsize)
 
     assert(m->data != NULL && m->pins == 0 && newsize > 0);
     if (m->anonymous)
-        return remap(m, newsize);
+        return mmf__os_remap(m, newsize);
     if ((s = check_private_fd(m, &st)) != MMF_OK)
         return s;
     if (newsize >= m->size)
         return grow_file_map(m, newsize, (int64_t)st.st_size);
     if (m->memfd)
-        return remap(m, newsize);
+        return mmf__os_remap(m, newsize);
     return shrink_file_map(m, newsize);
 }
 
@@ -745,20 +574,14 @@ mmf__os_zero_tail(mmf_map *m, size_t n)
     /* protect() took the write access away: give it back for the store.
      * The whole mapping changes, so no mapping is split (no ENOMEM from
      * the map count), and it ends as it was. */
-    RETRY(rc, mmf__sys.mprotect(base(m), m->mapped, PROT_READ | PROT_WRITE));
+    RETRY(rc, mmf__sys.mprotect(mmf__os_base(m), m->mapped,
+                                PROT_READ | PROT_WRITE));
     if (rc != 0)
         return mmf__syserr(m, "mprotect", errno);
     s = mmf__zero(m, m->size, n);
-    RETRY(rc, mmf__sys.mprotect(base(m), m->mapped, m->prot));
+    RETRY(rc, mmf__sys.mprotect(mmf__os_base(m), m->mapped, m->prot));
     if (rc != 0 && s == MMF_OK)
         s = mmf__syserr(m, "mprotect", errno);
     return s;
 }
 
-mmf_status
-mmf__os_set_name(mmf_map *m, const char *name)
-{
-    int rc;
-    RETRY(rc, mmf__sys.set_vma_name(m->data, m->size, name));
-    return rc == 0 ? MMF_OK : mmf__syserr(m, "prctl", errno);
-}

@@ -1,60 +1,22 @@
 /*
- * sys.c - the default system call table. See sys.h.
+ * sys.c - the default system call table. See sys.h. The entries that only
+ * the system can give (mremap, memfd, seals, VMA names, block device
+ * sizes) come from its directory (src/linux/sys_linux.c).
  */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64 /* 32-bit targets: see sys.h */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
-#include <linux/fs.h>
 
 #include "sys.h"
-
-#ifndef PR_SET_VMA
-#define PR_SET_VMA 0x53564d41
-#endif
-#ifndef PR_SET_VMA_ANON_NAME
-#define PR_SET_VMA_ANON_NAME 0
-#endif
-
-static void *
-sys_mremap(void *addr, size_t old_len, size_t new_len)
-{
-    return mremap(addr, old_len, new_len, MREMAP_MAYMOVE);
-}
 
 static int
 sys_dupfd(int fd)
 {
     return fcntl(fd, F_DUPFD_CLOEXEC, 0);
-}
-
-static int
-sys_set_vma_name(void *addr, size_t len, const char *name)
-{
-    return prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)addr,
-                 (unsigned long)len, (unsigned long)name);
-}
-
-static int
-sys_blkdev_size(int fd, uint64_t *size)
-{
-    return ioctl(fd, BLKGETSIZE64, size);
-}
-
-static int
-sys_memfd(const char *name)
-{
-    return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-}
-
-static int
-sys_add_seals(int fd, int seals)
-{
-    return fcntl(fd, F_ADD_SEALS, seals);
 }
 
 static long
@@ -80,16 +42,16 @@ sys_open(const char *path, int flags)
 
 #define MMF_SYS_DEFAULT                                                      \
     {                                                                        \
-        .mmap = mmap, .munmap = munmap, .mremap = sys_mremap,                \
+        .mmap = mmap, .munmap = munmap, .mremap = mmf__sys_mremap,           \
         .ftruncate = ftruncate, .fstat = fstat, .msync = msync,              \
         .madvise = madvise, .dupfd = sys_dupfd, .close = close,              \
-        .set_vma_name = sys_set_vma_name,                                    \
-        .thread_sigmask = pthread_sigmask,                                   \
-        .sigtimedwait = sigtimedwait, .blkdev_size = sys_blkdev_size,        \
-        .mlock = mlock, .munlock = munlock, .mincore = mincore,              \
-        .mprotect = mprotect, .memfd = sys_memfd,                            \
-        .add_seals = sys_add_seals, .read_text = sys_read_text,              \
-        .open = sys_open, .fallocate = posix_fallocate,                      \
+        .set_vma_name = mmf__sys_set_vma_name,                               \
+        .thread_sigmask = pthread_sigmask, .sigtimedwait = sigtimedwait,     \
+        .blkdev_size = mmf__sys_blkdev_size, .mlock = mlock,                 \
+        .munlock = munlock, .mincore = mincore, .mprotect = mprotect,        \
+        .memfd = mmf__sys_memfd, .add_seals = mmf__sys_add_seals,            \
+        .read_text = sys_read_text, .open = sys_open,                        \
+        .fallocate = posix_fallocate,                                        \
     }
 
 const struct mmf__sys mmf__sys_default = MMF_SYS_DEFAULT;

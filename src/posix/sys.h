@@ -2,12 +2,17 @@
  * sys.h - the POSIX system call table (SQLite's aSyscall idea).
  *
  * Every system call libmmf makes goes through mmf__sys, so that tests can
- * replace an entry to inject a failure (tests/c/test_fault.c). The entries
- * are the raw calls; EINTR is retried in one place (os.c, retry()).
- * Production code never writes to the table.
+ * replace an entry to inject a failure (tests/c/test_syscall_faults.c).
+ * The entries are the raw calls; EINTR is retried in one place (os.c,
+ * retry()). Production code never writes to the table.
  */
 #ifndef MMF_POSIX_SYS_H
 #define MMF_POSIX_SYS_H
+
+/* Every file that includes this header must see a 64-bit off_t (defined
+ * before its first include, or -D_FILE_OFFSET_BITS=64): the table's
+ * entries take off_t, and an offset above 4 GiB must reach mmap() whole
+ * on 32-bit targets. The typedef below breaks the build otherwise. */
 
 #include <signal.h>
 #include <stddef.h>
@@ -54,6 +59,17 @@ struct mmf__sys {
     /* posix_fallocate(): 0 or an errno value (it does not set errno) */
     int (*fallocate)(int fd, off_t off, off_t len);
 };
+
+/* The entries only the system can give, from its directory
+ * (src/linux/sys_linux.c); another system's directory defines them too,
+ * failing with ENOSYS where it has no such call. */
+void *mmf__sys_mremap(void *addr, size_t old_len, size_t new_len);
+int mmf__sys_set_vma_name(void *addr, size_t len, const char *name);
+int mmf__sys_blkdev_size(int fd, uint64_t *size);
+int mmf__sys_memfd(const char *name);
+int mmf__sys_add_seals(int fd, int seals);
+
+typedef char mmf__sys_off_t_is_64_bits[sizeof(off_t) == 8 ? 1 : -1];
 
 extern struct mmf__sys mmf__sys;
 

@@ -1,5 +1,5 @@
 /*
- * debug_poison.c - poison mode (RELIABILITY.md H-45), built with
+ * debug_poison.c - poison mode (docs/hazards.md H-45), built with
  * -DMMF_POISON for the library too (tools/check.sh does, in its own step;
  * the name keeps it out of the test_*.c programs built without it).
  *

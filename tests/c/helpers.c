@@ -6,6 +6,8 @@
  */
 #include "helpers.h"
 
+#include <sys/wait.h>
+
 #include <dirent.h>
 
 #include "posix/sys.h"
@@ -31,6 +33,144 @@ h_note(const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     print_message("%s\n", buf);
+}
+
+/* Set by H_SKIP(): the test stopped midway (h_teardown). */
+static int skipping;
+
+void
+h_skip_reason(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    skipping = 1;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    print_message("h_skip: %s\n", buf);
+}
+
+int
+h_madvise_is_noop(void)
+{
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    void *p = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int rc;
+
+    if (p == MAP_FAILED)
+        return 0;
+    rc = madvise(p, ps, 12345); /* no such advice: EINVAL from Linux */
+    munmap(p, ps);
+    return rc == 0;
+}
+
+int
+h_write_only_unreadable(void)
+{
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    int status = 0;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) { /* dies of the fault, or exits 0 */
+        unsigned char *p = mmap(NULL, ps, PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned char buf[16];
+        volatile size_t n = sizeof buf; /* a real memcpy, as the library's */
+        /* cmocka's handlers would catch the fault and go on testing */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        if ((void *)p == MAP_FAILED)
+            _exit(1);
+        memset(p, 1, n);
+        memcpy(buf, p, n);
+        _exit(buf[0] == 1 ? 0 : 1);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return 0;
+    return WIFSIGNALED(status);
+}
+
+static sigjmp_buf probe_env;
+static void *volatile probe_addr;
+
+static void
+probe_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    probe_addr = si->si_addr;
+    siglongjmp(probe_env, 1);
+}
+
+/* Touch p[off] (which faults with sig) with probe_handler installed:
+ * did the handler see that address? */
+static int
+probe_fault(volatile unsigned char *p, size_t off, int sig)
+{
+    struct sigaction sa, old;
+    int exact;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = probe_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, &old);
+    probe_addr = NULL;
+    if (sigsetjmp(probe_env, 1) == 0)
+        (void)p[off];
+    exact = probe_addr == (void *)(p + off);
+    sigaction(sig, &old, NULL);
+    return exact;
+}
+
+int
+h_fault_addresses_wrong(void)
+{
+    static int known = -1;
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *p;
+    FILE *f;
+    int exact;
+
+    if (known >= 0)
+        return known;
+    p = mmap(NULL, 2 * ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    exact = probe_fault(p, ps + 5, SIGSEGV);
+    munmap(p, 2 * ps);
+    f = tmpfile();
+    if (f != NULL && ftruncate(fileno(f), (off_t)ps) == 0) {
+        p = mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, fileno(f), 0);
+        if (p != MAP_FAILED) {
+            exact = exact && probe_fault(p, ps + 5, SIGBUS);
+            munmap(p, 2 * ps);
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    known = !exact;
+    return known;
+}
+
+void
+h_exec_self(char *const args[])
+{
+    const char *qemu = getenv("MMF_TEST_QEMU");
+    char *argv[16];
+    int i = 0, k = 0;
+
+    if (qemu != NULL && *qemu != '\0')
+        argv[i++] = (char *)qemu;
+    argv[i++] = (char *)h_argv0;
+    while (args[k] != NULL && i < 15)
+        argv[i++] = args[k++];
+    argv[i] = NULL;
+    execv(argv[0], argv);
 }
 
 size_t
@@ -117,6 +257,7 @@ h_setup(void **state)
 {
     (void)state;
     mmf__sys = mmf__sys_default; /* undo any fault injection */
+    skipping = 0;
     test_fds = h_count_fds();
     test_maps = h_count_tmp_maps();
     return 0;
@@ -134,6 +275,8 @@ h_teardown(void **state)
         unlink(files[i]);
     nfiles = 0;
     fds = h_count_fds();
+    if (skipping) /* H_SKIP() left the test midway, its objects open */
+        return 0;
     if (fds != test_fds) {
         print_error("fd leak: %d open before the test, %d after\n", test_fds,
                     fds);

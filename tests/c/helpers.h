@@ -13,6 +13,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+/* 64-bit off_t on 32-bit targets, as the library: the tests share its
+ * system call table (posix/sys.h), whose entries take off_t. */
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +43,17 @@
 extern size_t PAGE;
 
 #define RW (PROT_READ | PROT_WRITE)
+
+/* A length no address space holds: 2^62 on 64-bit targets; all but the
+ * last page of the 4 GiB on 32-bit ones (where 2^62 is not a size_t). */
+#define H_BEYOND_ADDRESS_SPACE                                              \
+    (SIZE_MAX > UINT32_MAX ? SIZE_MAX / 4 + 1 : SIZE_MAX - 4095)
+
+/* 2^bits (46, 50: sizes the checks accept, more than a machine has) on
+ * 64-bit targets; PTRDIFF_MAX, the largest size they accept, on 32-bit. */
+#define H_HUGE_SIZE(bits)                                                   \
+    (SIZE_MAX > UINT32_MAX ? (size_t)(UINT64_C(1) << (bits))                \
+                           : (size_t)PTRDIFF_MAX)
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- assertions that explain their failures ------------------------------
@@ -190,5 +206,34 @@ extern const char *h_argv0;
 
 /* Print through cmocka's output so that messages interleave correctly. */
 void h_note(const char *fmt, ...);
+
+/* ---- known differences of qemu-user (tools/cross.sh) ----------------------
+ * A test that meets one detects it at run time with a probe below and
+ * skips, printing the reason on a line "h_skip: REASON" that the cross
+ * step collects. Nothing else skips. */
+#define H_SKIP(...)                                                         \
+    do {                                                                    \
+        h_skip_reason(__VA_ARGS__);                                         \
+        skip();                                                             \
+    } while (0)
+void h_skip_reason(const char *fmt, ...);
+
+/* madvise() accepts an advice the kernel does not know (qemu-user: madvise
+ * is a no-op that returns 0, so neither errors nor effects show). */
+int h_madvise_is_noop(void);
+
+/* Reading a PROT_WRITE-only page faults (qemu-user on some targets; Linux
+ * makes every such page readable). */
+int h_write_only_unreadable(void);
+
+/* The kernel's fault address (si_addr) of a SIGSEGV on a PROT_NONE page
+ * or a SIGBUS past the end of a mapped file is not the byte touched
+ * (qemu-user on s390x and i386 reports other addresses). */
+int h_fault_addresses_wrong(void);
+
+/* Run this test program again with args (NULL-terminated): execv of
+ * h_argv0, or, under qemu-user (which cannot run a foreign program that
+ * the guest execs), of $MMF_TEST_QEMU with h_argv0 as its program. */
+void h_exec_self(char *const args[]);
 
 #endif /* MMF_TEST_HELPERS_H */

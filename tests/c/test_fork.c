@@ -1,7 +1,7 @@
 /*
  * test_fork.c - maps across fork(): a shared map written by the child is
  * seen by the parent (anonymous and file maps), a private one is not, and
- * what the child closes stays open in the parent (RELIABILITY.md H-33).
+ * what the child closes stays open in the parent (docs/hazards.md H-33).
  *
  * Children never use cmocka assertions (a failure would longjmp into the
  * parent's test runner inside the child): they report through their exit

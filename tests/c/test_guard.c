@@ -1,5 +1,5 @@
 /*
- * test_guard.c - the fault guard (RELIABILITY.md H-05, H-08, H-09, H-42,
+ * test_guard.c - the fault guard (docs/hazards.md H-05, H-08, H-09, H-42,
  * H-43): a file truncated under the map turns every access into
  * MMF_EFAULT instead of a SIGBUS, repeatedly and in any thread; a fault
  * outside the library (or a signal sent by a process) still takes the
@@ -67,6 +67,10 @@ check_fault(const mmf_map *m, int err, size_t lo, size_t hi,
 {
     size_t off = mmf_fault_offset(m);
 
+    if ((off >= h_len(m) || (hi > 0 && (off < lo || off >= hi)))
+        && h_fault_addresses_wrong())
+        H_SKIP("%s: fault offset %zu: this machine's fault addresses are "
+               "not the bytes touched (qemu-user)", expr, off);
     if (mmf_syserr(m) != err)
         fail_msg("%s: syserr %d, expected %d", expr, mmf_syserr(m), err);
     if (mmf_sysfunc(m) == NULL || strcmp(mmf_sysfunc(m), "fault") != 0)
@@ -309,12 +313,16 @@ fault_in_other_threads_is_efault(void **state)
     /* and the main thread faults at the same time */
     for (i = 0; i < 200; i++)
         ASSERT_ST(mmf_get_byte(&m, (size_t)i, &b), MMF_EFAULT);
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 3; i++) /* all of them, before a check can leave */
         assert_int_equal(pthread_join(tid[i], NULL), 0);
+    for (i = 0; i < 3; i++) {
         if (jobs[i].wrong != 0 || jobs[i].faults != 200)
             fail_msg("thread %d: %d faults, %d other outcomes", i,
                      jobs[i].faults, jobs[i].wrong);
         ASSERT_EQ(jobs[i].syserr, EIO);
+        if (jobs[i].offset_max >= 3 * PAGE && h_fault_addresses_wrong())
+            H_SKIP("fault offset %zu: this machine's fault addresses are "
+                   "not the bytes touched (qemu-user)", jobs[i].offset_max);
         ASSERT_TRUE(jobs[i].offset_max < 3 * PAGE);
         ASSERT_OK(mmf_close(&jobs[i].m));
     }
@@ -655,7 +663,8 @@ run_child(const char *mode, const char *path)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        execl(h_argv0, h_argv0, "--child", mode, path, (char *)NULL);
+        char *args[] = {"--child", (char *)mode, (char *)path, NULL};
+        h_exec_self(args);
         _exit(127);
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -743,7 +752,7 @@ faults_chain_to_the_previous_handler(void **state)
     expect_exit("chain-bus", CHILD_OWN_HANDLER);
 }
 
-/* H-46 (issue 13): a previous handler that returns without fixing the
+/* H-46: a previous handler that returns without fixing the
  * fault must not make it loop forever (the child's alarm would say
  * "hung"); one that fixes it still resumes the program. */
 static void

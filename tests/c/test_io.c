@@ -1102,6 +1102,11 @@ madvise_ranges(void **state)
     ASSERT_ST(mmf_madvise(&m, MADV_NORMAL, 3 * PAGE, 1), MMF_ERANGE);
     ASSERT_ST(mmf_madvise(&m, MADV_NORMAL, 3 * PAGE, 0), MMF_ERANGE);
     ASSERT_ST(mmf_madvise(&m, MADV_NORMAL, SIZE_MAX, 1), MMF_ERANGE);
+    if (h_madvise_is_noop()) { /* the rest is the kernel's answer */
+        ASSERT_OK(mmf_close(&m));
+        H_SKIP("madvise is a no-op here (qemu-user): no EINVAL, no "
+               "MADV_DONTNEED");
+    }
     ASSERT_ESYS(&m, mmf_madvise(&m, MADV_NORMAL, 1, 10), EINVAL, "madvise");
     ASSERT_ESYS(&m, mmf_madvise(&m, 12345, 0, PAGE), EINVAL, "madvise");
 
@@ -1310,6 +1315,8 @@ write_only_map_is_writable(void **state)
     mmf_map m = {0};
 
     (void)state;
+    if (h_write_only_unreadable())
+        H_SKIP("write-only pages are unreadable here (qemu-user)");
     h_open_ok(&m, MMF_ANONYMOUS, PAGE, MAP_PRIVATE, PROT_WRITE,
               MMF_ACCESS_DEFAULT, 0, 1);
     ASSERT_OK(mmf_write(&m, "abc", 3));

@@ -605,7 +605,7 @@ open_anonymous_huge_length_is_esys(void **state)
     mmf_status st;
 
     (void)state;
-    st = mmf_open(&m, MMF_ANONYMOUS, (size_t)1 << 62, MAP_PRIVATE, RW,
+    st = mmf_open(&m, MMF_ANONYMOUS, H_BEYOND_ADDRESS_SPACE, MAP_PRIVATE, RW,
                   MMF_ACCESS_DEFAULT, 0, 1);
     ASSERT_ST(st, MMF_ESYS);
     /* ENOMEM from Linux; valgrind's mmap says EINVAL */
@@ -1125,7 +1125,7 @@ failing_opens_do_not_leak(void **state)
         ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, 0, MAP_SHARED, RW,
                            MMF_ACCESS_DEFAULT, 0, track),
                   MMF_ESYS);
-        ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, (size_t)1 << 62, MAP_PRIVATE,
+        ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, H_BEYOND_ADDRESS_SPACE, MAP_PRIVATE,
                            RW, MMF_ACCESS_DEFAULT, 0, track),
                   MMF_ESYS);
         ASSERT_EQ(mmf_closed(&m), 1);

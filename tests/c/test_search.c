@@ -707,8 +707,10 @@ exact_passes_cover_their_range(void **state)
     uchar nd[MMF__EXACT_MAX];
 
     SKIP_IF_NO_ISA(state);
-    if (mmf__exact_max() == 0)
+    if (mmf__exact_max() == 0) {
+        print_message("  (this kernel has no exact passes: skipped)\n");
         skip();
+    }
     arena_open(&ha, 1);
     for (int trial = 0; trial < 20000; trial++) {
         size_t nlen = 2 + below(mmf__exact_max() - 1);

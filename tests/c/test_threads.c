@@ -145,7 +145,7 @@ one_object_with_the_documented_locking(void **state)
     pthread_rwlock_destroy(&s.lock);
 }
 
-/* Issue 13, item 11: const calls may run concurrently, and a fault inside
+/* docs/hazards.md H-43: const calls may run concurrently, and a fault inside
  * them records itself in the object: several threads faulting at once on
  * one truncated map (under TSan in tools/check.sh: no data race). */
 struct fault_arg {

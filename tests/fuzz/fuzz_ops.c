@@ -243,18 +243,21 @@ op_seek(struct model *s, struct input *in)
     int64_t off = (int64_t)take_size(in, s->len) * ((take8(in) & 1) ? -1 : 1);
     size_t np;
     mmf_status st = mmf_seek(&s->m, off, whence, &np), want = MMF_OK;
-    __int128 base = whence == 1 ? (__int128)s->pos
-                                : whence == 2 ? (__int128)s->len : 0;
-    __int128 target = base + off;
+    /* base <= len <= MAXFILE: base + off is in [0, len] exactly when off
+     * is in [-base, len - base], which needs no wider type (no __int128:
+     * 32-bit targets have none) */
+    int64_t base = whence == 1 ? (int64_t)s->pos
+                               : whence == 2 ? (int64_t)s->len : 0;
+    int inside = off >= -base && off <= (int64_t)s->len - base;
     if (s->closed)
         want = MMF_ECLOSED;
     else if (whence == 3)
         want = MMF_EINVAL;
-    else if (target < 0 || target > (__int128)s->len || target > INT64_MAX)
+    else if (!inside)
         want = MMF_ERANGE;
     CHECK_EQ("seek", want, st);
     if (st == MMF_OK) {
-        s->pos = (size_t)target;
+        s->pos = (size_t)(base + off);
         CHECK_EQ("seek pos", s->pos, np);
     }
 }
@@ -348,10 +351,18 @@ op_slice(struct model *s, struct input *in)
     int inside = 1;
     size_t lo = start, hi = start;
     if (count > 0) {
-        __int128 last = (__int128)start + (__int128)step * (__int128)(count - 1);
-        inside = start < s->len && last >= 0 && last < (__int128)s->len;
-        lo = (size_t)(last < (__int128)start ? last : start);
-        hi = (size_t)(last < (__int128)start ? start : last) + 1;
+        /* the bytes from start to the last item, without a wider type */
+        size_t span = (size_t)(step < 0 ? -step : step) * (count - 1);
+        if (step >= 0) {
+            inside = start < s->len && span < s->len - start;
+            lo = start;
+            hi = start + span + 1;
+        }
+        else {
+            inside = start < s->len && span <= start;
+            lo = start - span;
+            hi = start + 1;
+        }
     }
     if (s->closed)
         want = MMF_ECLOSED;

@@ -3,6 +3,7 @@
  * replay FILE|DIR... feeds every file (a directory's files, in name order)
  * to LLVMFuzzerTestOneInput. A failed check aborts, which fails the run.
  */
+#define _POSIX_C_SOURCE 200809L /* scandir() under -std=c99 */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
