@@ -1,22 +1,28 @@
 # mmf - memory-mapped file objects: libmmf (C) and the mmf Python module.
 #
 #   make               build/libmmf.a, build/libmmf.so and the extension for python3
-#   make demo          build and run the C and Python examples
-#   make check         install what is missing (Debian, as root), build with
-#                      -Werror, run every test (C, sanitizers, valgrind, Python
-#                      on every interpreter, conformance, fuzz corpus replay)
+#   make demo          sh tools/demo.sh: build, install mmf into build/venv,
+#                      run the C and Python examples
+#   make check         sh tools/check.sh: install what is missing (Debian, as
+#                      root), build with -Werror, run every test (C,
+#                      sanitizers, valgrind, Python on every interpreter
+#                      against the installed wheel, conformance, fuzz replay)
 #   make python PYTHON=python3.12   build the extension into build/<cache_tag>/
-#   make install PREFIX=/usr/local  header, libraries, mmf.pc
+#   make install PREFIX=/usr/local  header, libraries, mmf.pc (ldconfig when
+#                                   PREFIX is a system folder)
 #   make bench [QUICK=1]            stdlib mmap vs mmf
 #   make fuzz SECONDS=N             run libFuzzer
 #
-# Platform code is chosen here, by directory (src/posix/), never by #ifdef.
+# Platform code is chosen here, by directory (src/posix/ + src/linux/), never
+# by #ifdef.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
 PYTHON   ?= python3
 BUILD    ?= build
-PLATFORM ?= posix
+PLATFORM ?= linux
+# One version for C and Python: MMF_VERSION_STRING in the header.
+VERSION  := $(shell sed -n 's/^\#define MMF_VERSION_STRING "\(.*\)"/\1/p' include/mmf.h)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
@@ -24,16 +30,21 @@ STRICT   ?=
 ifeq ($(STRICT),1)
 WARN     += -Werror
 endif
-CPPFLAGS += -Iinclude -Isrc -Isrc/$(PLATFORM)
+# The system's directory, then the POSIX one it completes; headers in that
+# order too (src/linux/fast.h before src/posix/fast.h). PLATFORM=linux is
+# src/posix/*.c + src/linux/*.c; a macOS or BSD build adds a directory.
+PLAT_DIRS := src/$(PLATFORM) src/posix
+CPPFLAGS += -Iinclude -Isrc $(PLAT_DIRS:%=-I%)
 LIBS     := -lpthread
 
 CORE_SRC := $(wildcard src/*.c) \
-            $(wildcard src/$(PLATFORM)/*.c)
-CORE_HDR := include/mmf.h $(wildcard src/*.h) $(wildcard src/$(PLATFORM)/*.h)
+            $(foreach d,$(PLAT_DIRS),$(wildcard $(d)/*.c))
+CORE_HDR := include/mmf.h $(wildcard src/*.h) \
+            $(foreach d,$(PLAT_DIRS),$(wildcard $(d)/*.h))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
 
-.PHONY: all lib python demo check test test-c test-py install uninstall \
+.PHONY: all lib python examples demo check test test-c test-py install uninstall \
         bench fuzz clean deps format
 all: lib python
 
@@ -65,7 +76,7 @@ python: lib
 	mkdir -p $(BUILD)/$$1; \
 	echo "  build $(BUILD)/$$1/mmf$$2"; \
 	$(CC) $(CPPFLAGS) -I$$3 $(CFLAGS) $(WARN) -fPIC -shared \
-	    -fvisibility=hidden -DMMF_EMBED python/mmfmodule.c $(CORE_SRC) \
+	    -fvisibility=hidden -DMMF_EMBED $(wildcard python/*.c) $(CORE_SRC) \
 	    -o $(BUILD)/$$1/mmf$$2 $(LIBS)
 
 # ---- examples ----------------------------------------------------------------
@@ -74,14 +85,15 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libmmf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -o $@ $(BUILD)/libmmf.a $(LIBS)
 
+examples: $(EXAMPLES)
+
+# The README's commands are `sh tools/demo.sh` and `sh tools/check.sh` (a
+# bare machine has no make); these targets are the same scripts.
 demo:
-	@sh tools/deps.sh demo
-	@$(MAKE) --no-print-directory lib python $(EXAMPLES)
-	@sh tools/demo.sh $(BUILD) $(PYTHON)
+	@sh tools/demo.sh
 
 # ---- tests ---------------------------------------------------------------------
 check:
-	@sh tools/deps.sh check
 	@sh tools/check.sh
 
 test-c:
@@ -97,8 +109,13 @@ install: lib
 	install -m 644 $(BUILD)/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.a
 	install -m 755 $(BUILD)/libmmf.so $(DESTDIR)$(PREFIX)/lib/libmmf.so.0
 	ln -sf libmmf.so.0 $(DESTDIR)$(PREFIX)/lib/libmmf.so
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' mmf.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' mmf.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+	@# A program linked with -lmmf finds libmmf.so.0 in a system folder
+	@# only once the loader's cache knows it; elsewhere, through the rpath
+	@# that mmf.pc's Libs carries.
+	@case "$(DESTDIR):$(PREFIX)" in :/usr | :/usr/local) \
+	    if [ "$$(id -u)" = 0 ]; then echo "  ldconfig"; ldconfig; fi ;; esac
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/mmf.h \

@@ -1,15 +1,16 @@
-"""Build the `mmf` extension: python/mmfmodule.c compiled together with the
+"""Build the `mmf` extension: python/*.c compiled together with the
 libmmf core sources (src/*.c and the platform's src/<platform>/*.c) into one
 module, as the Makefile's `python` target does; no libmmf.so is needed at
 run time.
 
-    pip install --no-build-isolation .
+    pip install .
 
-Only setuptools is needed (no network). The type stub python/mmf.pyi is
-installed twice: as mmf.pyi beside the extension (found by pyright, jedi,
-PyCharm and by mypy on a source path), and as the PEP 561 stub-only package
-mmf-stubs/__init__.pyi (found by mypy in site-packages, which does not read
-a top-level .pyi there).
+The build backend (setuptools) and the metadata are declared in
+pyproject.toml; this file adds the extension and the version. The type
+stub python/mmf.pyi is installed twice: as mmf.pyi beside the extension
+(found by pyright, jedi, PyCharm and by mypy on a source path), and as
+the PEP 561 stub-only package mmf-stubs/__init__.pyi (found by mypy in
+site-packages, which does not read a top-level .pyi there).
 
 Set MMF_STRICT=1 to build with -Werror (as `make python STRICT=1`).
 """
@@ -26,17 +27,22 @@ STUB = os.path.join("python", "mmf.pyi")
 STUB_TARGETS = ("mmf.pyi", os.path.join("mmf-stubs", "__init__.pyi"))
 
 
-def platform_dir():
-    if sys.platform == "win32":
-        raise SystemExit("mmf: Windows is not supported yet")
-    return "posix"
+def platform_dirs():
+    """The system's directory under src/, then the POSIX one it completes
+    (headers in that order too: src/linux/fast.h first)."""
+    if not sys.platform.startswith("linux"):
+        raise SystemExit("mmf: %s is not supported yet (Linux only: a "
+                         "macOS or BSD build adds src/<system>/)"
+                         % sys.platform)
+    return ["linux", "posix"]
 
 
 def core_sources():
-    """src/*.c and src/<platform>/*.c, relative to the project root."""
+    """src/*.c and src/<dir>/*.c for the platform's directories, relative
+    to the project root."""
     found = sorted(glob.glob(os.path.join(HERE, "src", "*.c")))
-    found += sorted(glob.glob(os.path.join(HERE, "src", platform_dir(),
-                                           "*.c")))
+    for d in platform_dirs():
+        found += sorted(glob.glob(os.path.join(HERE, "src", d, "*.c")))
     return [os.path.relpath(path, HERE) for path in found]
 
 
@@ -80,33 +86,22 @@ class BuildExtWithStub(build_ext):
 
 mmf_extension = Extension(
     "mmf",
-    sources=[os.path.join("python", "mmfmodule.c")] + core_sources(),
-    include_dirs=["include", "src", os.path.join("src", platform_dir())],
+    sources=sorted(glob.glob(os.path.join("python", "*.c"))) + core_sources(),
+    include_dirs=["include", "src"]
+    + [os.path.join("src", d) for d in platform_dirs()],
     depends=[os.path.join("include", "mmf.h")]
+    + sorted(glob.glob(os.path.join("python", "*.h")))
     + sorted(glob.glob(os.path.join("src", "*.h")))
-    + sorted(glob.glob(os.path.join("src", platform_dir(), "*.h"))),
+    + sorted(h for d in platform_dirs()
+             for h in glob.glob(os.path.join("src", d, "*.h"))),
     libraries=["pthread"],
     define_macros=[("MMF_EMBED", "1")],
     extra_compile_args=compile_args(),
 )
 
+# Name, description, classifiers...: pyproject.toml's [project] table.
 setup(
-    name="mmf",
     version=version(),
-    description="Memory-mapped file objects: a drop-in replacement for the "
-    "mmap module (CPython 3.15 API on 3.9+), over the C library libmmf",
-    python_requires=">=3.9",
-    classifiers=[
-        "Programming Language :: C",
-        "Programming Language :: Python :: 3",
-        "Programming Language :: Python :: Implementation :: CPython",
-        "Operating System :: POSIX :: Linux",
-        "Typing :: Typed",
-    ],
-    # No pure-Python modules: an explicit empty list also turns off
-    # setuptools' package discovery, which would trip on the flat layout.
-    packages=[],
-    py_modules=[],
     ext_modules=[mmf_extension],
     cmdclass={"build_ext": BuildExtWithStub},
     zip_safe=False,

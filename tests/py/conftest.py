@@ -12,8 +12,10 @@
   test imported as ``M``, so that a crash (signal death) is a test failure
   instead of a dead pytest.
 
-The extension is looked up in MMF_BUILD_DIR, or build/<cache_tag> at the top
-of the repository (``make python PYTHON=<interp>`` builds it there).
+The extension is looked up in MMF_BUILD_DIR, then on sys.path (the installed
+wheel: tools/check.sh sets MMF_INSTALLED=1 to require it), then in
+build/<cache_tag> at the top of the repository (``make python
+PYTHON=<interp>`` builds it there).
 """
 
 import os
@@ -61,6 +63,13 @@ def _import_mmf():
 
 
 mmf, MMF_IMPORT_ERROR = _import_mmf()
+# tools/check.sh tests the wheel installed in a venv: MMF_INSTALLED=1 makes
+# sure that is what was imported, not a build folder of the checkout.
+if os.environ.get("MMF_INSTALLED") and mmf is not None:
+    _where = os.path.abspath(mmf.__file__)
+    if not _where.startswith(os.path.abspath(sys.prefix) + os.sep):
+        raise ImportError("MMF_INSTALLED is set but mmf comes from %s, "
+                          "outside %s" % (_where, sys.prefix))
 # The folder the children import mmf from: the one this process uses.
 BUILD_DIR = (os.path.dirname(os.path.abspath(mmf.__file__)) if mmf
              else os.environ.get("MMF_BUILD_DIR") or DEFAULT_BUILD_DIR)
@@ -159,7 +168,7 @@ def stdlib_overlap_ub(mod):
 
 def mmf_only(mod, why):
     """Skip for the stdlib: behaviour where the stdlib crashes or differs
-    by a project decision (SPEC.md section 12)."""
+    by a project decision (docs/behaviour.md)."""
     if not is_mmf(mod):
         pytest.skip("mmf only: " + why)
 
@@ -244,8 +253,12 @@ def counters():
 # Child processes
 
 CHILD_PRELUDE = """\
-import faulthandler, os, sys
+import faulthandler, os, signal, sys
 faulthandler.enable()
+# A parent that ignores SIGINT (a job started with `&`, a CI runner) passes
+# SIG_IGN on, and Python then installs no handler of its own: put Python's
+# default back, as an interactive session has it (H-29, H-47 send SIGINT).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {build_dir!r})
 IMPL = {impl!r}
 if IMPL == "mmf":

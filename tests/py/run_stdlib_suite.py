@@ -18,8 +18,8 @@ copied into this repository.  It imports mmap through
 test.support.import_helper.import_module('mmap'), which honours sys.modules,
 so setting sys.modules['mmap'] = mmf before the import swaps the module.
 
-mmf implements the CPython 3.15 behaviour on every interpreter (SPEC.md
-section 12).  Tests of older interpreters that assert a behaviour replaced by
+mmf implements the CPython 3.15 behaviour on every interpreter
+(docs/behaviour.md).  Tests of older interpreters that assert a behaviour replaced by
 3.15 are listed in EXPECTED_FAILURES with their reason; they are run wrapped
 like unittest.expectedFailure, and must fail (and fail for the listed reason:
 the failure text must match the entry's pattern).  If one of them passes, or
