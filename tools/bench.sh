@@ -6,8 +6,8 @@
 #    compiler flags of PYTHON's sysconfig plus setup.py's: -O3 -DNDEBUG on
 #    CPython), installed into the venv BUILD/bench-venv made with PYTHON,
 #    together with the pinned Python packages the benchmark needs:
-#    `-r tests/requirements.txt` (when it exists: pyperf is pinned there) and
-#    the pins of BENCH_PINS below that it does not name yet. The venv is
+#    `-r tests/requirements.txt` (pyperf and stringzilla are pinned there,
+#    with the test dependencies). The venv is
 #    reused while PYTHON and the pins are unchanged; the wheel is rebuilt
 #    every run. The mmf file measured and its compile command are printed.
 # 1. bench/bench_mmap.py with the venv's python (no PYTHONPATH): the stdlib
@@ -27,15 +27,6 @@
 # bench_search failure is reported, not fatal).
 set -eu
 
-# Pins of the benchmark's own packages, used until tests/requirements.txt
-# names the package (one place for pins: the lead moves these lines there;
-# a package it names is not taken from here).
-BENCH_PINS='
-stringzilla==4.6.1; python_version < "3.10"
-stringzilla==5.3.2; python_version >= "3.10"
-pyperf==2.10.0; python_version < "3.11"
-pyperf==2.11.0; python_version >= "3.11"
-'
 
 [ $# -ge 2 ] || {
     echo "usage: $0 BUILD PYTHON [QUICK]" >&2
@@ -59,20 +50,11 @@ esac
 # ---- 0. the venv and the wheel ---------------------------------------------------
 venv=$build/bench-venv
 mkdir -p "$build"
-reqs=$build/bench-requirements.txt
-: >"$reqs"
-[ -f tests/requirements.txt ] && echo "-r $(pwd)/tests/requirements.txt" >>"$reqs"
-echo "$BENCH_PINS" | while IFS= read -r pin; do
-    [ -n "$pin" ] || continue
-    name=${pin%%[=<>;! ]*}
-    if [ -f tests/requirements.txt ] && grep -qi "^$name[=<>;! ]" tests/requirements.txt; then
-        continue
-    fi
-    echo "$pin" >>"$reqs"
-done
+# pyperf and stringzilla are pinned with the test dependencies, in one place
+reqs=$(pwd)/tests/requirements.txt
 stamp=$("$python" -c 'import os, sys; print(os.path.realpath(sys.executable), sys.version)' |
     tr '\n' ' ')
-stamp="$stamp $(cat "$reqs" tests/requirements.txt 2>/dev/null | cksum)"
+stamp="$stamp $(cksum <"$reqs")"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.bench-stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "=== bench venv: $venv ($python)"
     rm -rf "$venv"
@@ -110,7 +92,7 @@ fi
 }
 whl=$(ls "$dist"/mmf-*.whl)
 "$vpy" -m pip install -q --no-deps --force-reinstall --disable-pip-version-check "$whl"
-cc_line=$(grep -m1 -E '(^| )[^ ]*(gcc|cc|clang)[^ ]* .*python/mmfmodule\.c' "$dist/wheel.log" |
+cc_line=$(grep -m1 -E '(^| )[^ ]*(gcc|cc|clang)[^ ]* .*python/[a-z_]+\.c' "$dist/wheel.log" |
     sed 's/^ *//' || true)
 mmf_file=$(cd / && env -u PYTHONPATH "$vpy" -c 'import mmf; print(mmf.__file__)')
 echo "mmf measured: $mmf_file"
@@ -138,7 +120,7 @@ if [ -f bench/bench_search.c ]; then
     simd=
     [ -f src/search_simd.c ] && simd=src/search_simd.c
     # shellcheck disable=SC2086
-    if cc -O2 -Iinclude -Isrc -Isrc/posix bench/bench_search.c src/search.c $simd \
+    if cc -O2 -Iinclude -Isrc -Isrc/linux -Isrc/posix bench/bench_search.c src/search.c $simd \
         -o "$build/bench_search" -lm; then
         # argument: haystack MiB (see the top comment of bench_search.c)
         mib=1024
@@ -152,7 +134,7 @@ fi
 if [ -f bench/bench_guard.c ]; then
     echo "=== bench_guard (the fault guard's cost per call)"
     # shellcheck disable=SC2046
-    if cc -O2 -Iinclude -Isrc -Isrc/posix bench/bench_guard.c $(ls src/*.c src/posix/*.c) \
+    if cc -O2 -Iinclude -Isrc -Isrc/linux -Isrc/posix bench/bench_guard.c $(ls src/*.c src/linux/*.c src/posix/*.c) \
         -lpthread -o "$build/bench_guard"; then
         "$build/bench_guard" || echo "bench: bench_guard failed" >&2
     else

@@ -20,9 +20,11 @@ root=${MMF_CHROOT:-/var/lib/mmf/trixie}
 mirror=${MMF_MIRROR:-http://deb.debian.org/debian}
 top=$(cd "$(dirname "$0")/.." && pwd)
 # Bump when the package list changes, so that `setup` installs again.
-stamp_want="2"
+stamp_want="3"
+# python3-pip-whl from sid too: trixie's pip cannot set up a 3.15 venv.
 sid_pkgs="python3.14 python3.14-dev python3.14-venv libpython3.14-testsuite
-          python3.15 python3.15-dev python3.15-venv libpython3.15-testsuite"
+          python3.15 python3.15-dev python3.15-venv libpython3.15-testsuite
+          python3-pip-whl"
 base_pkgs="gcc make libc6-dev ca-certificates"
 
 need_root() {

@@ -1,4 +1,4 @@
-"""Additions beyond the stdlib API (issue 5): count(), readinto().  Each is
+"""Additions beyond the stdlib API: count(), readinto().  Each is
 checked for its results against the bytes equivalent, and for bad input: a
 clear exception, nothing changed.
 """

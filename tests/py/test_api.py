@@ -1,6 +1,6 @@
 """Behaviour of mmf.mmap, written once and run against the stdlib mmap and mmf.
 
-Reference: shared/SPEC.md (CPython 3.15 behaviour on Linux).  Exception types
+Reference: docs/behaviour.md (CPython 3.15 behaviour on Linux).  Exception types
 are part of the contract and are checked exactly (``type(e) is X``, or an
 OSError subclass with the given errno).  Messages that the mmap module itself
 produces are checked word for word.  Messages produced by the interpreter's
@@ -8,8 +8,9 @@ argument parsing differ between Python versions and are not checked.
 
 Where the running interpreter's stdlib predates a 3.15 behaviour, the test
 runs against mmf only: see ``needs_315(impl, since, what)``, which skips the
-stdlib parameter with the reason.  ``mmf_only()`` marks SPEC section 12
-project decisions (behaviour that differs from CPython on purpose).
+stdlib parameter with the reason.  ``mmf_only()`` marks the deliberate
+differences of docs/behaviour.md (behaviour that differs from CPython on
+purpose).
 """
 
 import array
@@ -823,7 +824,7 @@ class TestFind:
         assert m.find(b"one", None) == 0
 
     def test_none_start_honours_end(self, impl, amap):
-        mmf_only(impl, "find(sub, None, end) honours end (SPEC section 12; "
+        mmf_only(impl, "find(sub, None, end) honours end (docs/behaviour.md; "
                  "CPython HEAD ignores end)")
         data = self.data
         m = amap(len(data), data)
@@ -1060,7 +1061,7 @@ class TestResize:
     def test_anonymous_private_regrow_inside_last_page_zero_fills(
             self, impl, amap):
         mmf_only(impl, "the grown part of a private anonymous map reads as "
-                 "zeros even inside the old last page (SPEC 4 resize); the "
+                 "zeros even inside the old last page; the "
                  "stdlib shows the stale bytes again")
         m = amap(1000, b"x" * 1000,
                  flags=impl.MAP_PRIVATE | impl.MAP_ANONYMOUS)
@@ -1599,7 +1600,7 @@ class TestSetItem:
 
     def test_overlapping_strided_self_assignment(self, impl, amap):
         mmf_only(impl, "a strided slice assignment from the map itself "
-                 "reads the source before writing (RELIABILITY H-21); "
+                 "reads the source before writing (docs/hazards.md H-21); "
                  "CPython copies in place and gives b'0123443210'")
         m = amap(10, b"0123456789")
         m[::-1] = m
@@ -1834,11 +1835,11 @@ def test_keywords_refused(amap, impl, method, kwargs):
 
 
 # --------------------------------------------------------------------------
-# 9. Project decisions (SPEC section 12)
+# 9. Project decisions (docs/behaviour.md, deliberate differences)
 
 def test_prot_none_read_raises(impl):
     mmf_only(impl, "reading a PROT_NONE or exec-only map raises instead of "
-             "SIGSEGV (SPEC section 12)")
+             "SIGSEGV (docs/behaviour.md)")
     run_child("""
         for prot in (0, M.PROT_EXEC):
             m = M.mmap(-1, PAGESIZE, flags=M.MAP_PRIVATE | M.MAP_ANONYMOUS,

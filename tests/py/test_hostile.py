@@ -1,5 +1,5 @@
-"""Hostile cases of shared/RELIABILITY.md section 4 (H-01 .. H-45) that can be
-checked from Python.
+"""Hostile cases of docs/hazards.md (H-01 .. H-45) that can be checked from
+Python.
 
 Every case that could crash runs in a child interpreter (conftest.run_child),
 so a crash is a test failure that names the signal, not a dead pytest.  Each

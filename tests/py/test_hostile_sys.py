@@ -1,5 +1,5 @@
-"""Hostile cases H-12, H-13, H-14, H-37 and H-40 of shared/RELIABILITY.md
-section 4: the ones that need a system set-up (a full tmpfs, a loop device,
+"""Hostile cases H-12, H-13, H-14, H-37 and H-40 of docs/hazards.md: the
+ones that need a system set-up (a full tmpfs, a loop device,
 a full map count, huge pages).
 
 As in test_hostile.py, each case runs in a child interpreter (a crash is a
@@ -513,8 +513,8 @@ print("ok")
 
 def test_open_w_plus_full_disk_fails_at_open(mmf_mod, hchild):
     """mmf.open(path, 'w+', size) allocates the disk space (posix_fallocate),
-    so a full disk is OSError(ENOSPC) at open instead of a SIGBUS later
-    (issue 5); nothing leaks over 100 failing opens."""
+    so a full disk is OSError(ENOSPC) at open instead of a SIGBUS later;
+    nothing leaks over 100 failing opens."""
     hchild(r'''
 mnt = private_tmpfs(64 * 1024)
 path = os.path.join(mnt, "big")

@@ -1,4 +1,4 @@
-"""mmap.lines(), the line iterator mmf adds (issue 6): each step returns what
+"""mmap.lines(), the line iterator mmf adds: each step returns what
 readline() would and moves the position, so it mixes with readline(),
 seek() and tell(); iterating over the map itself still yields 1-byte bytes.
 """

@@ -1,4 +1,4 @@
-"""Long scans and copies (issue 6, H-29, H-32): above 1 MiB mmf releases the
+"""Long scans and copies (docs/hazards.md H-29, H-32): above 1 MiB mmf releases the
 GIL with the map pinned, and runs the job in 16 MiB chunks, taking the GIL
 back between chunks to run signal handlers.  Checked here: results at and
 around every chunk boundary equal bytes.find/rfind and plain slicing;
@@ -13,7 +13,7 @@ import pytest
 
 from conftest import run_child
 
-CHUNK = 16 << 20  # python/mmfmodule.c CHUNK_BYTES
+CHUNK = 16 << 20  # python/mmfmodule.h CHUNK_BYTES
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,19 @@ def test_long_copies_equal_slicing(big):
 
 
 def test_h29_ctrl_c_interrupts_a_long_find(mmf_mod, tmp_path):
-    """H-29: a find over a 3 GiB sparse map, SIGINT after 100 ms."""
+    """H-29: a find over a 3 GiB sparse map, SIGINT after 100 ms. The
+    latency asked is about 100 ms; on a shared machine a load spike can
+    stretch one run, so a run over 300 ms is tried once more, and only two
+    in a row fail (a scan without signal checks takes seconds here)."""
+    for attempt in (1, 2):
+        latency = h29_latency(mmf_mod, tmp_path)
+        if latency < 300:
+            return
+    pytest.fail("KeyboardInterrupt came %.0f ms after SIGINT, twice"
+                % latency)
+
+
+def h29_latency(mmf_mod, tmp_path):
     r = run_child(r'''
         import os, signal, sys, threading, time
         path = sys.argv[1]
@@ -105,12 +117,10 @@ def test_h29_ctrl_c_interrupts_a_long_find(mmf_mod, tmp_path):
         m.close()
         os.unlink(path)
     ''', mmf_mod, args=[str(tmp_path / "sparse")], timeout=300)
-    out = r.stdout.decode().split()
-    if out[0] == "not interrupted":
+    out = r.stdout.decode()
+    if out.startswith("not interrupted"):
         pytest.fail("find over 3 GiB finished before the signal was handled")
-    latency = float(out[1])
-    # about 100 ms asked; the machine is shared and noisy, so allow 3x
-    assert latency < 300, "KeyboardInterrupt came %.0f ms after SIGINT" % latency
+    return float(out.split()[1])
 
 
 def test_h32_close_and_resize_refused_during_a_scan(mmf_mod):

@@ -1,5 +1,5 @@
-"""Issue 13, "never hang, never half-fail" (RELIABILITY.md H-46 to H-50):
-each test is a reproducer of the issue, run in a child interpreter with a
+"""Never hang, never half-fail (docs/hazards.md H-46 to H-50): each test
+is a reproducer of a hazard, run in a child interpreter with a
 timeout (a hang is a failure that says so, not a stuck test run).
 
 - H-46: a real segfault after faulthandler was enabled and disabled dies
@@ -20,7 +20,7 @@ import stat
 
 import pytest
 
-from conftest import run_child
+from conftest import UNDER_ASAN, run_child
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_h46_real_segv_after_faulthandler_disable_dies(mmf):
     assert r.returncode == -signal.SIGSEGV, (r.returncode, r.stdout, r.stderr)
 
 
-CHUNK = 16 << 20  # python/mmfmodule.c CHUNK_BYTES
+CHUNK = 16 << 20  # python/mmfmodule.h CHUNK_BYTES
 
 
 @pytest.mark.parametrize("needle", [b"ab", b"aa", b"aba", b"xyz" * 7])
@@ -95,7 +95,20 @@ def test_h47_every_long_operation_is_interruptible(mmf, op, tmp_path):
     """H-47: SIGINT during each long operation over a sparse 4 GiB
     read-only map (1 TiB for resident(), as mincore is fast):
     KeyboardInterrupt within about 100 ms (300 ms allowed on a shared
-    machine). lock() runs the same loop as populate() (mem_impl)."""
+    machine, where a run over it is tried once more: only two in a row
+    fail). lock() runs the same loop as populate() (mem_impl)."""
+    # ASan (tools/check.sh's ASan step) makes each chunk of work several
+    # times slower: there the bound only shows that the signal is handled.
+    limit = 1000 if UNDER_ASAN else 300
+    for attempt in (1, 2):
+        latency = h47_latency(mmf, op, tmp_path)
+        if latency < limit:
+            return
+    pytest.fail("%s: KeyboardInterrupt %.0f ms after SIGINT, twice"
+                % (op, latency))
+
+
+def h47_latency(mmf, op, tmp_path):
     r = run_child(r'''
         import os, signal, sys, threading, time
         path = sys.argv[1]
@@ -123,8 +136,7 @@ def test_h47_every_long_operation_is_interruptible(mmf, op, tmp_path):
     out = r.stdout.decode().split()
     if out[0] == "not":
         pytest.fail("%s finished before the signal" % op)
-    assert float(out[1]) < 300, "%s: KeyboardInterrupt %s ms after SIGINT" % (
-        op, out[1])
+    return float(out[1])
 
 
 # ---- H-50: failing resizes change nothing -------------------------------

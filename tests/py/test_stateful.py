@@ -5,7 +5,7 @@ Three things run side by side on identical data:
 * the subject: mmf (``TestMmf``), on its own temporary file;
 * the stdlib mmap of the running interpreter, on an identical file, for every
   operation where that stdlib has the 3.15 behaviour and does not crash;
-* ``Model``: a pure-Python model of the 3.15 rules (SPEC.md), a bytearray
+* ``Model``: a pure-Python model of the 3.15 rules (docs/behaviour.md), a bytearray
   plus position, access mode, exports and closed flag.
 
 After every step: the return values (or exception TYPES) must agree, and so
@@ -51,7 +51,7 @@ ACCESS_NAMES = {DEFAULT: "ACCESS_DEFAULT", READ: "ACCESS_READ",
 
 
 class Model:
-    """The 3.15 rules on a bytearray (SPEC.md sections 3-6, 12)."""
+    """The 3.15 rules on a bytearray (docs/behaviour.md)."""
 
     def __init__(self, data, access, anonymous, shared, trackfd):
         self.data = bytearray(data)
