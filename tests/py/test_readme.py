@@ -97,15 +97,17 @@ def test_c_snippet(text, reason, tmp_path):
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:
         pytest.skip("no C compiler (cc) on PATH")
+    # the Linux build's file lists: src, then src/linux before src/posix
+    # (the Makefile's PLAT_DIRS, setup.py's platform_dirs())
+    dirs = ("src", os.path.join("src", "linux"), os.path.join("src", "posix"))
     core = sorted(
         os.path.join(ROOT, d, f)
-        for d in ("src", os.path.join("src", "posix"))
+        for d in dirs
         for f in os.listdir(os.path.join(ROOT, d)) if f.endswith(".c"))
     (tmp_path / "prog.c").write_text(text)
-    run([cc, "-Wall", "-Wextra", "-Werror", "-I" + os.path.join(ROOT, "include"),
-         "-I" + os.path.join(ROOT, "src"),
-         "-I" + os.path.join(ROOT, "src", "posix"),
-         "prog.c"] + core + ["-lpthread", "-o", "prog"], tmp_path)
+    run([cc, "-Wall", "-Wextra", "-Werror", "-I" + os.path.join(ROOT, "include")]
+        + ["-I" + os.path.join(ROOT, d) for d in dirs]
+        + ["prog.c"] + core + ["-lpthread", "-o", "prog"], tmp_path)
     run(["./prog"], tmp_path)
 
 
