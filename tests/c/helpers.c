@@ -613,3 +613,13 @@ h_data(mmf_map *m)
     mmf_unpin(m);
     return p;
 }
+
+int
+h_madvise_no_populate(void *addr, size_t len, int advice)
+{
+    if (advice == 22 || advice == 23) {
+        errno = EINVAL;
+        return -1;
+    }
+    return mmf__sys_default.madvise(addr, len, advice);
+}

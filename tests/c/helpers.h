@@ -236,4 +236,9 @@ int h_fault_addresses_wrong(void);
  * the guest execs), of $MMF_TEST_QEMU with h_argv0 as its program. */
 void h_exec_self(char *const args[]);
 
+/* A madvise() for mmf__sys that refuses the populate advice
+ * (MADV_POPULATE_READ/WRITE, 22 and 23) with EINVAL, as kernels before
+ * 5.14 do; any other advice goes to the real call. */
+int h_madvise_no_populate(void *addr, size_t len, int advice);
+
 #endif /* MMF_TEST_HELPERS_H */

@@ -59,17 +59,6 @@ fail_enomem(const void *addr, size_t len)
 }
 
 static int
-fail_populate(void *addr, size_t len, int advice)
-{
-    /* an old kernel: no populate advice */
-    if (advice == 22 || advice == 23) {
-        errno = EINVAL;
-        return -1;
-    }
-    return mmf__sys_default.madvise(addr, len, advice);
-}
-
-static int
 fail_mprotect(void *addr, size_t len, int prot)
 {
     (void)addr;
@@ -94,7 +83,7 @@ failing_calls_change_nothing(void **state)
     ASSERT_ESYS(&m, mmf_protect(&m, PROT_READ), EACCES, "mprotect");
     ASSERT_OK(mmf_set_byte(&m, 0, 7)); /* still writable */
     /* populate falls back to touching the pages */
-    mmf__sys.madvise = fail_populate;
+    mmf__sys.madvise = h_madvise_no_populate;
     ASSERT_OK(mmf_populate(&m, 0, SIZE_MAX, 1));
     ASSERT_OK(mmf_resident(&m, 0, SIZE_MAX, &bytes));
     ASSERT_UEQ(bytes, 8 * PAGE);

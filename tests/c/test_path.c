@@ -8,17 +8,6 @@
 #include "posix/sys.h"
 
 static int
-fail_populate(void *addr, size_t len, int advice)
-{
-    /* an old kernel: no populate advice */
-    if (advice == 22 || advice == 23) {
-        errno = EINVAL;
-        return -1;
-    }
-    return mmf__sys_default.madvise(addr, len, advice);
-}
-
-static int
 fail_fallocate(int fd, off_t off, off_t len)
 {
     (void)fd;
@@ -72,7 +61,7 @@ open_path_modes_offsets_and_errors(void **state)
 
     /* an unaligned offset with an old kernel's populate (the fallback
      * touches the bytes asked for, in data's terms) */
-    mmf__sys.madvise = fail_populate;
+    mmf__sys.madvise = h_madvise_no_populate;
     ASSERT_OK(mmf_open_path(&m, path, "r+", 0, 100));
     ASSERT_OK(mmf_populate(&m, 0, SIZE_MAX, 0));
     ASSERT_OK(mmf_populate(&m, 5, SIZE_MAX, 1));
