@@ -24,23 +24,24 @@ PLATFORM ?= linux
 # One version for C and Python: MMF_VERSION_STRING in the header.
 VERSION  := $(shell sed -n 's/^\#define MMF_VERSION_STRING "\(.*\)"/\1/p' include/mmf.h)
 
-CFLAGS   ?= -O2 -g
-WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes
+# Sources, headers, warnings and the release flags: mmf.mk, the one list
+# (setup.py and tools/*.sh read it too).
+include mmf.mk
+
+CFLAGS   ?= $(RELEASE_CFLAGS)
 STRICT   ?=
 ifeq ($(STRICT),1)
 WARN     += -Werror
 endif
-# The system's directory, then the POSIX one it completes; headers in that
-# order too (src/linux/fast.h before src/posix/fast.h). PLATFORM=linux is
-# src/posix/*.c + src/linux/*.c; a macOS or BSD build adds a directory.
-PLAT_DIRS := src/$(PLATFORM) src/posix
+PLAT_DIRS := $(PLAT_DIRS_$(PLATFORM))
+ifeq ($(PLAT_DIRS),)
+$(error PLATFORM=$(PLATFORM): mmf.mk has no PLAT_DIRS_$(PLATFORM))
+endif
 CPPFLAGS += -Iinclude -Isrc $(PLAT_DIRS:%=-I%)
-LIBS     := -lpthread
+LIBS     := $(PLAT_LIBS_$(PLATFORM))
 
-CORE_SRC := $(wildcard src/*.c) \
-            $(foreach d,$(PLAT_DIRS),$(wildcard $(d)/*.c))
-CORE_HDR := include/mmf.h $(wildcard src/*.h) \
-            $(foreach d,$(PLAT_DIRS),$(wildcard $(d)/*.h))
+CORE_SRC += $(PLAT_SRC_$(PLATFORM))
+CORE_HDR += $(PLAT_HDR_$(PLATFORM))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
 
@@ -71,12 +72,12 @@ $(BUILD)/libmmf.so: $(PIC_OBJ)
 PYINFO = $(shell $(PYTHON) -c 'import sys,sysconfig as s; \
     print(sys.implementation.cache_tag, s.get_config_var("EXT_SUFFIX"), \
     s.get_paths()["include"])')
-python: lib
+python: lib $(PY_HDR)
 	@set -e; set -- $(PYINFO); \
 	mkdir -p $(BUILD)/$$1; \
 	echo "  build $(BUILD)/$$1/mmf$$2"; \
 	$(CC) $(CPPFLAGS) -I$$3 $(CFLAGS) $(WARN) -fPIC -shared \
-	    -fvisibility=hidden -DMMF_EMBED $(wildcard python/*.c) $(CORE_SRC) \
+	    -fvisibility=hidden $(PY_DEFS) $(PY_SRC) $(CORE_SRC) \
 	    -o $(BUILD)/$$1/mmf$$2 $(LIBS)
 
 # ---- examples ----------------------------------------------------------------
@@ -133,9 +134,10 @@ SECONDS ?= 60
 fuzz:
 	@sh tools/fuzz.sh $(SECONDS)
 
+# clang-format pinned in tests/requirements.txt; `make check` fails on
+# code it would change.
 format:
-	clang-format -i include/*.h src/*.c src/*.h src/*/*.c src/*/*.h \
-	    python/*.c tests/c/*.c tests/c/*.h examples/*.c
+	@sh tools/format.sh fix
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,5 @@
 """Build the `mmf` extension: python/*.c compiled together with the
-libmmf core sources (src/*.c and the platform's src/<platform>/*.c) into one
+libmmf core sources (mmf.mk's lists: the core and the platform's) into one
 module, as the Makefile's `python` target does; no libmmf.so is needed at
 run time.
 
@@ -14,7 +14,6 @@ site-packages, which does not read a top-level .pyi there).
 
 Set MMF_STRICT=1 to build with -Werror (as `make python STRICT=1`).
 """
-import glob
 import os
 import re
 import sys
@@ -27,23 +26,25 @@ STUB = os.path.join("python", "mmf.pyi")
 STUB_TARGETS = ("mmf.pyi", os.path.join("mmf-stubs", "__init__.pyi"))
 
 
-def platform_dirs():
-    """The system's directory under src/, then the POSIX one it completes
-    (headers in that order too: src/linux/fast.h first)."""
+def build_vars():
+    """mmf.mk, the one list of sources, headers and flags (the Makefile
+    includes it, tools/vars.sh reads it): its `NAME = words` lines."""
+    found = {}
+    with open(os.path.join(HERE, "mmf.mk")) as mk:
+        for line in mk:
+            match = re.match(r"([A-Za-z_]+) *= *(.*)$", line)
+            if match:
+                found[match.group(1)] = match.group(2).split()
+    return found
+
+
+def platform():
+    """mmf.mk's name for this system (its PLAT_*_<name> lines)."""
     if not sys.platform.startswith("linux"):
         raise SystemExit("mmf: %s is not supported yet (Linux only: a "
-                         "macOS or BSD build adds src/<system>/)"
-                         % sys.platform)
-    return ["linux", "posix"]
-
-
-def core_sources():
-    """src/*.c and src/<dir>/*.c for the platform's directories, relative
-    to the project root."""
-    found = sorted(glob.glob(os.path.join(HERE, "src", "*.c")))
-    for d in platform_dirs():
-        found += sorted(glob.glob(os.path.join(HERE, "src", d, "*.c")))
-    return [os.path.relpath(path, HERE) for path in found]
+                         "macOS or BSD build adds src/<system>/ and its "
+                         "lines in mmf.mk)" % sys.platform)
+    return "linux"
 
 
 def version():
@@ -55,8 +56,7 @@ def version():
 
 
 def compile_args():
-    args = ["-fvisibility=hidden", "-Wall", "-Wextra", "-Wshadow",
-            "-Wstrict-prototypes"]
+    args = ["-fvisibility=hidden"] + VARS["WARN"]
     if os.environ.get("MMF_STRICT") == "1":
         args.append("-Werror")
     return args
@@ -84,18 +84,15 @@ class BuildExtWithStub(build_ext):
         return outputs
 
 
+VARS = build_vars()
+PLATFORM = platform()
 mmf_extension = Extension(
     "mmf",
-    sources=sorted(glob.glob(os.path.join("python", "*.c"))) + core_sources(),
-    include_dirs=["include", "src"]
-    + [os.path.join("src", d) for d in platform_dirs()],
-    depends=[os.path.join("include", "mmf.h")]
-    + sorted(glob.glob(os.path.join("python", "*.h")))
-    + sorted(glob.glob(os.path.join("src", "*.h")))
-    + sorted(h for d in platform_dirs()
-             for h in glob.glob(os.path.join("src", d, "*.h"))),
-    libraries=["pthread"],
-    define_macros=[("MMF_EMBED", "1")],
+    sources=VARS["PY_SRC"] + VARS["CORE_SRC"] + VARS["PLAT_SRC_" + PLATFORM],
+    include_dirs=["include", "src"] + VARS["PLAT_DIRS_" + PLATFORM],
+    depends=VARS["PY_HDR"] + VARS["CORE_HDR"] + VARS["PLAT_HDR_" + PLATFORM],
+    libraries=[lib[2:] for lib in VARS["PLAT_LIBS_" + PLATFORM]],
+    define_macros=[tuple(d[2:].split("=", 1)) for d in VARS["PY_DEFS"]],
     extra_compile_args=compile_args(),
 )
 

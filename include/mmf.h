@@ -110,7 +110,12 @@ extern "C" {
     X(EACCESS, -15, "invalid access mode")                                  \
     X(EACCESSFLAGS, -16, "access mode given together with flags or prot")   \
     X(ENOREAD, -17, "map is not readable (PROT_NONE or exec-only)")         \
-    X(ENOTANON, -18, "operation needs an anonymous map")
+    X(ENOTANON, -18, "operation needs an anonymous map")                    \
+    X(EOPTBOTH, -19, "options HUGEPAGES and MEMFD do not combine")          \
+    X(EOPTHUGETLB, -20, "options HUGEPAGES and MAP_HUGETLB do not combine") \
+    X(EOPTSHARED, -21, "option MEMFD needs a shared map (MAP_SHARED)")      \
+    X(EMODE, -22, "mode is none of \"r\", \"r+\", \"w+\" and \"c\"")            \
+    X(ENOSIZE, -23, "mode \"w+\" needs a size")
 
 typedef enum mmf_status {
 #define MMF_STATUS_ENUM_(name, value, text) MMF_##name = (value),
@@ -269,7 +274,7 @@ MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
  *        here (MMF_ESYS, ENOSPC) and not as a fault later (WRITE);
  *   "c"  copy-on-write (ACCESS_COPY).
  * size is the length to map; 0 means to the end of the file (not for
- * "w+", which needs one: MMF_EINVAL). offset may be any byte offset: the
+ * "w+", which needs one: MMF_ENOSIZE). offset may be any byte offset: the
  * mapping starts at the page below it. An empty file, or an offset at its
  * end with size 0, gives an empty map (length 0; "r+" can resize it). The
  * map owns the descriptor it opened (close-on-exec). The open never
@@ -278,8 +283,10 @@ MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
  * FIFO, a socket or a character device other than /dev/zero is MMF_ESYS
  * ENODEV from "mmap" (what mmap() says of them).
  * Offsets follow mmf_open() on 32-bit targets (64-bit, never truncated).
- * @return MMF_OK, MMF_EINVAL (mode, size, offset < 0 or beyond what the
- *         platform's mapping call takes), MMF_EOFFSET
+ * Checked in this order: path or mode NULL, offset < 0 (MMF_EINVAL), the
+ * mode (MMF_EMODE), size 0 with "w+" (MMF_ENOSIZE), size or offset beyond
+ * what the platform's mapping call takes (MMF_EINVAL), then the file.
+ * @return MMF_OK, MMF_EINVAL, MMF_EMODE, MMF_ENOSIZE, MMF_EOFFSET
  *         (offset past the end), MMF_ELENGTH (offset + size past the end),
  *         MMF_ESYS (open, fstat, posix_fallocate, mmap...). */
 MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
@@ -306,12 +313,23 @@ MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
  *   another process, which can map it like a file. Shrinking unmaps the
  *   tail but keeps the memfd's size. It behaves as a file map otherwise
  *   (mmf_size() is the memfd's size).
- * The options need an anonymous map; MEMFD also a shared one (flags
- * MAP_SHARED); HUGEPAGES not MAP_HUGETLB: MMF_EINVAL otherwise.
- * @return as mmf_open(), and MMF_EINVAL for options it cannot take. */
+ * The options are checked as mmf_check_options() does, after the access
+ * mode is resolved.
+ * @return as mmf_open(), and the statuses of mmf_check_options(). */
 MMF_EXPORT mmf_status mmf_open_anon(mmf_map *m, size_t length, int flags,
                                     int prot, mmf_access access,
                                     unsigned options);
+
+/* mmf_check_options() : Validate mmf_open_anon()'s options against flags
+ * (resolved by mmf_resolve_access()), exactly as mmf_open_anon() does and
+ * in its order: a bit that is no MMF_OPT_* (MMF_EINVAL), HUGEPAGES with
+ * MEMFD (MMF_EOPTBOTH), HUGEPAGES with the system's explicit huge-page
+ * flag, MAP_HUGETLB on Linux (MMF_EOPTHUGETLB), MEMFD without MAP_SHARED
+ * (MMF_EOPTSHARED). For a caller that reports bad arguments before it
+ * opens anything.
+ * @return MMF_OK, MMF_EINVAL, MMF_EOPTBOTH, MMF_EOPTHUGETLB,
+ *         MMF_EOPTSHARED. */
+MMF_EXPORT mmf_status mmf_check_options(int flags, unsigned options);
 
 /* mmf_page_size() : The size of the pages backing the map: the huge page
  * size for an MMF_OPT_HUGEPAGES map that got them advised (and the kernel
@@ -333,6 +351,13 @@ MMF_EXPORT mmf_status mmf_close(mmf_map *m);
 
 /* mmf_closed() : 1 if m is closed, 0 if open. */
 MMF_EXPORT int mmf_closed(const mmf_map *m);
+
+/* mmf_overlaps() : 1 if [p, p + n) shares a byte with the map's bytes
+ * (the buffer is a view of the map itself), 0 if not, if n is 0 or if m
+ * is closed. A caller that copies between the map and such a buffer in
+ * pieces must copy in one call instead (mmf_read(), mmf_write()), which
+ * handle the overlap. */
+MMF_EXPORT int mmf_overlaps(const mmf_map *m, const void *p, size_t n);
 
 /* mmf_access_mode() : The effective access mode of an open map (after
  * resolution: a DEFAULT request with read-only prot is READ). */
@@ -641,12 +666,17 @@ MMF_EXPORT mmf_status mmf_size(mmf_map *m, uint64_t *out);
  *         MMF_ERANGE, MMF_ENOTSUP, MMF_EFAULT, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_resize(mmf_map *m, size_t newsize);
 
+/* The longest name mmf_set_name() takes, in bytes (the kernel's limit less
+ * its terminating NUL). */
+#define MMF_NAME_MAX 79
+
 /* mmf_set_name() : Name an anonymous map for /proc/PID/maps (Linux
- * PR_SET_VMA_ANON_NAME; the kernel shows "[anon:NAME]"). name is at most 79
- * bytes, with no control characters other than those the kernel accepts.
- * Checked in this order, as CPython 3.15 does: a map not anonymous (also
- * once closed), the name's length, a closed map, then the kernel.
- * @return MMF_OK, MMF_ENOTANON, MMF_EINVAL (name too long), MMF_ECLOSED,
+ * PR_SET_VMA_ANON_NAME; the kernel shows "[anon:NAME]"). name is at most
+ * MMF_NAME_MAX bytes, with no control characters other than those the
+ * kernel accepts. Checked in this order, as CPython 3.15 does: the name's
+ * length, a map not anonymous (also once closed), a closed map, then the
+ * kernel.
+ * @return MMF_OK, MMF_EINVAL (name too long), MMF_ENOTANON, MMF_ECLOSED,
  *         MMF_ENOTSUP (no such call on this platform), MMF_ESYS (the kernel
  *         refused: EINVAL without CONFIG_ANON_VMA_NAME). */
 MMF_EXPORT mmf_status mmf_set_name(mmf_map *m, const char *name);

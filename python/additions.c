@@ -29,22 +29,6 @@ FASTCALL_METHOD(mmap_count, count_impl)
 
 /* ---- readinto() -------------------------------------------------------- */
 
-/* Does [p, p + n) share a byte with the map's bytes? */
-static int
-overlaps_map(mmap_object *self, const void *p, size_t n)
-{
-    unsigned char *data;
-    size_t len;
-    uintptr_t a = (uintptr_t)p, d;
-
-    if (n == 0 || mmf_pin(&self->map, &data, &len) != MMF_OK) {
-        return 0;
-    }
-    mmf_unpin(&self->map);
-    d = (uintptr_t)data;
-    return a < d + len && d < a + n;
-}
-
 MMF_PY_DOC(mmap_readinto_doc, "readinto($self, buffer, /)",
 "Read up to len(buffer) bytes at the current position into buffer,\n"
 "advance, and return the count (0 at the end). Beyond the stdlib API.");
@@ -67,7 +51,7 @@ readinto_impl(mmap_object *self, PyObject *arg)
     }
     st = mmf_remaining(&self->map, &remaining);
     n = (size_t)view.len < remaining ? (size_t)view.len : remaining;
-    if (st == MMF_OK && overlaps_map(self, view.buf, n)) {
+    if (st == MMF_OK && mmf_overlaps(&self->map, view.buf, n)) {
         /* a view of the map itself: one memmove, not forward chunks that
          * would read bytes an earlier chunk already overwrote */
         st = mmf_read(&self->map, view.buf, n, &n);

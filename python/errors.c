@@ -55,8 +55,6 @@ const char MSG_NAME_TYPE[] =
     "set_name() argument must be str, not %.200s";
 const char MSG_NAME_NUL[] = "embedded null character";
 const char MSG_NAME_LONG[] = "name is too long";
-const char MSG_NAME_NOTANON[] =
-    "Cannot set annotation on non-anonymous mappings";
 const char MSG_INDEX[] = "mmap index out of range";
 const char MSG_PROTECT_BUSY[] =
     "mmap can't change protection with extant buffers exported.";
@@ -66,8 +64,8 @@ const char MSG_OPT_BOTH[] = "hugepages and memfd do not combine";
 const char MSG_OPT_HUGETLB[] =
     "hugepages (transparent huge pages) and MAP_HUGETLB do not combine";
 const char MSG_OPT_SHARED[] = "memfd needs a shared map (MAP_SHARED)";
-const char MSG_OPEN_MODE[] =
-    "mode must be 'r', 'r+', 'w+' or 'c', not '%.20s'";
+const char MSG_OPEN_MODE[] = "%s, not '%.20s'"; /* MSG_MODE, the mode */
+const char MSG_MODE[] = "mode must be 'r', 'r+', 'w+' or 'c'";
 const char MSG_OPEN_NEGATIVE[] = "size and offset must not be negative";
 const char MSG_OPEN_SIZE[] = "mode 'w+' needs a size greater than 0";
 const char MSG_MEM_START[] = "start is past the end of the map";
@@ -108,6 +106,7 @@ const op_errors OP_RESIZE = {
     .notsup = MSG_RESIZE_ANON,
 };
 const op_errors OP_FLUSH = {.range = MSG_FLUSH};
+const op_errors OP_SET_NAME = {.inval = MSG_NAME_LONG};
 const op_errors OP_SEEK = {
     .range = MSG_SEEK_RANGE,
     .inval = MSG_SEEK_WHENCE,
@@ -228,6 +227,21 @@ mmf_py_set_error(const mmf_map *map, mmf_status st, const op_errors *op)
         return;
     case MMF_EINVAL:
         set_message(PyExc_ValueError, op->inval, st);
+        return;
+    case MMF_EOPTBOTH:
+        PyErr_SetString(PyExc_ValueError, MSG_OPT_BOTH);
+        return;
+    case MMF_EOPTHUGETLB:
+        PyErr_SetString(PyExc_ValueError, MSG_OPT_HUGETLB);
+        return;
+    case MMF_EOPTSHARED:
+        PyErr_SetString(PyExc_ValueError, MSG_OPT_SHARED);
+        return;
+    case MMF_EMODE:
+        PyErr_SetString(PyExc_ValueError, MSG_MODE);
+        return;
+    case MMF_ENOSIZE:
+        PyErr_SetString(PyExc_ValueError, MSG_OPEN_SIZE);
         return;
     case MMF_OK:
         break;

@@ -243,7 +243,8 @@ flush_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
     if (size == -1) {
         size = (Py_ssize_t)len - offset;  /* 3.15: to the end */
     }
-    if (size < 0 || offset < 0 || (Py_ssize_t)len - offset < size) {
+    /* Python's signed values; the range is the core's to check */
+    if (size < 0 || offset < 0) {
         PyErr_SetString(PyExc_ValueError, MSG_FLUSH);
         return NULL;
     }
@@ -654,9 +655,8 @@ mmap_seekable(PyObject *Py_UNUSED(op), PyObject *Py_UNUSED(unused))
 
 /* ---- set_name() -------------------------------------------------------- */
 
-/* Length of the prefix that set_name() puts before the name. */
+/* What set_name() puts before the name, as CPython does. */
 #define NAME_PREFIX "cpython:mmap:"
-#define NAME_MAX_BYTES 79
 
 MMF_PY_DOC(mmap_set_name_doc, "set_name($self, name, /)",
 "Name an anonymous map (shown as [anon:cpython:mmap:NAME] on Linux).");
@@ -664,9 +664,12 @@ MMF_PY_DOC(mmap_set_name_doc, "set_name($self, name, /)",
 static PyObject *
 set_name_impl(mmap_object *self, PyObject *arg)
 {
-    char buf[NAME_MAX_BYTES + 1];
+    /* one byte more than the core takes: a longer name is cut there,
+     * and refused by the core as too long */
+    char buf[MMF_NAME_MAX + 2];
     const char *name;
     Py_ssize_t n;
+    mmf_status st;
 
     if (!PyUnicode_Check(arg)) {
         PyErr_Format(PyExc_TypeError, MSG_NAME_TYPE, Py_TYPE(arg)->tp_name);
@@ -680,19 +683,15 @@ set_name_impl(mmap_object *self, PyObject *arg)
         PyErr_SetString(PyExc_ValueError, MSG_NAME_NUL);
         return NULL;
     }
-    if ((size_t)n + strlen(NAME_PREFIX) > NAME_MAX_BYTES) {
-        PyErr_SetString(PyExc_ValueError, MSG_NAME_LONG);
-        return NULL;
-    }
     /* A drop-in never raises where the stdlib does not: the released 3.15
      * returns None once the name is valid (it annotates only in debug
-     * builds and -X dev), also on a closed map, a file map, or a kernel
-     * without anonymous VMA names. mmf annotates where the kernel can and
-     * ignores the kernel's refusal (docs/behaviour.md). */
+     * builds and -X dev) and the map anonymous, also once closed or on a
+     * kernel without anonymous VMA names. mmf annotates where the kernel
+     * can and ignores the kernel's refusal (docs/behaviour.md). */
     PyOS_snprintf(buf, sizeof(buf), "%s%s", NAME_PREFIX, name);
-    if (mmf_set_name(&self->map, buf) == MMF_ENOTANON) {
-        PyErr_SetString(PyExc_ValueError, MSG_NAME_NOTANON);
-        return NULL;
+    st = mmf_set_name(&self->map, buf);
+    if (st == MMF_EINVAL || st == MMF_ENOTANON) {
+        return mmf_py_error(self, st, &OP_SET_NAME);
     }
     Py_RETURN_NONE;
 }

@@ -322,17 +322,10 @@ mod_open(PyObject *module, PyObject *args, PyObject *kwds)
         Py_DECREF(path);
         return NULL;
     }
-    if (strcmp(mode, "r") != 0 && strcmp(mode, "r+") != 0
-        && strcmp(mode, "w+") != 0 && strcmp(mode, "c") != 0) {
-        PyErr_Format(PyExc_ValueError, MSG_OPEN_MODE, mode);
-    }
-    else if (size < 0 || offset < 0) {
+    /* Python's signed values; the mode and the size are the core's to
+     * check */
+    if (size < 0 || offset < 0) {
         PyErr_SetString(PyExc_ValueError, MSG_OPEN_NEGATIVE);
-    }
-    else if (strcmp(mode, "w+") == 0 && size == 0) {
-        PyErr_SetString(PyExc_ValueError, MSG_OPEN_SIZE);
-    }
-    if (PyErr_Occurred()) {
         Py_DECREF(fspath);
         Py_DECREF(path);
         return NULL;
@@ -352,6 +345,9 @@ mod_open(PyObject *module, PyObject *args, PyObject *kwds)
         && strcmp(mmf_sysfunc(&self->map), "open") == 0) {
         errno = mmf_syserr(&self->map);
         PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, fspath);
+    }
+    else if (st == MMF_EMODE) {
+        PyErr_Format(PyExc_ValueError, MSG_OPEN_MODE, MSG_MODE, mode);
     }
     else if (st != MMF_OK) {
         mmf_py_set_error(&self->map, st, &OP_PLAIN);

@@ -40,6 +40,14 @@ parse_new_args(PyObject *args, PyObject *kwds, new_args *a)
                                        &a->trackfd, &a->hugepages, &a->memfd);
 }
 
+/* mmf_open_anon()'s options, from the keywords. */
+static unsigned
+new_options(const new_args *a)
+{
+    return (a->hugepages ? MMF_OPT_HUGEPAGES : 0)
+           | (a->memfd ? MMF_OPT_MEMFD : 0);
+}
+
 /* Checks that come before the audit event, in CPython's order. On success
  * *access is the effective access mode (for the audit event). */
 static int
@@ -58,27 +66,17 @@ validate_new_args(const new_args *a, int *access)
         return 0;
     }
     st = mmf_resolve_access(&flags, &prot, &acc);
+    if (st == MMF_OK && new_options(a) != 0) {
+        /* the options exist for anonymous maps only (mmf_open_anon()) */
+        if (a->fd != -1) {
+            PyErr_SetString(PyExc_ValueError, MSG_OPT_ANON);
+            return 0;
+        }
+        st = mmf_check_options(flags, new_options(a));
+    }
     if (st != MMF_OK) {
-        /* Only EACCESS and EACCESSFLAGS, which need no object. */
+        /* statuses that need no object */
         mmf_py_set_error(NULL, st, &OP_PLAIN);
-        return 0;
-    }
-    if ((a->hugepages || a->memfd) && a->fd != -1) {
-        PyErr_SetString(PyExc_ValueError, MSG_OPT_ANON);
-        return 0;
-    }
-    if (a->hugepages && a->memfd) {
-        PyErr_SetString(PyExc_ValueError, MSG_OPT_BOTH);
-        return 0;
-    }
-#ifdef MAP_HUGETLB
-    if (a->hugepages && (flags & MAP_HUGETLB)) {
-        PyErr_SetString(PyExc_ValueError, MSG_OPT_HUGETLB);
-        return 0;
-    }
-#endif
-    if (a->memfd && !(flags & MAP_SHARED)) {
-        PyErr_SetString(PyExc_ValueError, MSG_OPT_SHARED);
         return 0;
     }
     *access = (int)acc;
@@ -108,11 +106,9 @@ mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
      * can see self yet, so the GIL can go during fstat/dup/mmap. The
      * original flags/prot/access go in: mmf_open() resolves them again. */
     Py_BEGIN_ALLOW_THREADS
-    if (a.hugepages || a.memfd) {
+    if (new_options(&a) != 0) {
         st = mmf_open_anon(&self->map, (size_t)a.length, a.flags, a.prot,
-                           (mmf_access)a.access,
-                           (a.hugepages ? MMF_OPT_HUGEPAGES : 0)
-                               | (a.memfd ? MMF_OPT_MEMFD : 0));
+                           (mmf_access)a.access, new_options(&a));
     }
     else {
         st = mmf_open(&self->map, a.fd, (size_t)a.length, a.flags, a.prot,

@@ -15,6 +15,10 @@
 /* Resolve access against flags/prot with the platform's constants. */
 mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
 
+/* mmf_check_options() past the portable checks: the options against the
+ * platform's flags (MMF_EOPTHUGETLB, MMF_EOPTSHARED). */
+mmf_status mmf__os_check_options(int flags, unsigned options);
+
 /* Validate against the file, duplicate fd, map. m is closed on entry; on
  * success every field but pos is set; on failure m is closed again. */
 mmf_status mmf__os_open(mmf_map *m, int fd, size_t length, int flags,

@@ -489,11 +489,12 @@ mmf_get_slice(const mmf_map *m, size_t start, ptrdiff_t step, size_t count,
     return mmf__guarded(m, op_gather, &op);
 }
 
-static int
-overlaps_map(const mmf_map *m, const void *p, size_t n)
+int
+mmf_overlaps(const mmf_map *m, const void *p, size_t n)
 {
     const unsigned char *q = p;
-    return n > 0 && q < m->data + m->size && m->data < q + n;
+    return n > 0 && m->data != NULL && q < m->data + m->size
+           && m->data < q + n;
 }
 
 mmf_status
@@ -508,7 +509,7 @@ mmf_set_slice(mmf_map *m, size_t start, ptrdiff_t step, size_t count,
     if (step == 1)
         return copy_in(m, m->data + start, src, count);
     unsigned char *tmp = NULL;
-    if (overlaps_map(m, src, count)) {
+    if (mmf_overlaps(m, src, count)) {
         /* A strided write from the map into itself: read it all first. */
         if ((tmp = malloc(count)) == NULL)
             return MMF_ENOMEM;

@@ -116,6 +116,8 @@ open_map(mmf_map *m, int fd, size_t length, int flags, int prot,
         return MMF_EINVAL;
     if ((s = mmf_resolve_access(&flags, &prot, &access)) != MMF_OK)
         return s;
+    if (options != 0 && (s = mmf_check_options(flags, options)) != MMF_OK)
+        return s;
     mmf__guard_ready();
     s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd,
                      options);
@@ -150,14 +152,19 @@ mmf_open_path(mmf_map *m, const char *path, const char *mode, uint64_t size,
 }
 
 mmf_status
+mmf_check_options(int flags, unsigned options)
+{
+    if (options & ~(MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD))
+        return MMF_EINVAL;
+    if (options == (MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD))
+        return MMF_EOPTBOTH;
+    return mmf__os_check_options(flags, options);
+}
+
+mmf_status
 mmf_open_anon(mmf_map *m, size_t length, int flags, int prot,
               mmf_access access, unsigned options)
 {
-    if (options & ~(MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD)) {
-        if (m->data == NULL)
-            mmf_init(m);
-        return MMF_EINVAL;
-    }
     return open_map(m, MMF_ANONYMOUS, length, flags, prot, access, 0, 1,
                     options);
 }
@@ -436,11 +443,12 @@ mmf_resize(mmf_map *m, size_t newsize)
 mmf_status
 mmf_set_name(mmf_map *m, const char *name)
 {
-    /* CPython 3.15's order: the kind of map is known even once closed. */
+    /* CPython 3.15's order: the length first; the kind of map is known
+     * even once closed. */
+    if (strlen(name) > MMF_NAME_MAX)
+        return MMF_EINVAL;
     if (!m->anonymous)
         return MMF_ENOTANON;
-    if (strlen(name) > 79)
-        return MMF_EINVAL;
     if (m->data == NULL)
         return MMF_ECLOSED;
     return mmf__os_set_name(m, name);

@@ -12,7 +12,7 @@
 #    every run. The mmf file measured and its compile command are printed.
 # 1. bench/bench_mmap.py with the venv's python (no PYTHONPATH): the stdlib
 #    mmap against that mmf, one Markdown table with a row per target of
-#    PERF.md section 3, the per-call rows measured with pyperf in worker
+#    docs/performance.md, the per-call rows measured with pyperf in worker
 #    processes (bench/bench_calls.py), and a second table with the peer,
 #    StringZilla, on the same files. Its data is cached in BUILD/bench-data;
 #    the tables are also written to BUILD/bench.md (for the README).
@@ -40,6 +40,7 @@ case $build in
 *) build=$(pwd)/$build ;;
 esac
 cd "$(dirname "$0")/.."
+. tools/vars.sh
 
 qflag=
 case $quick in
@@ -120,7 +121,7 @@ if [ -f bench/bench_search.c ]; then
     simd=
     [ -f src/search_simd.c ] && simd=src/search_simd.c
     # shellcheck disable=SC2086
-    if cc -O2 -Iinclude -Isrc -Isrc/linux -Isrc/posix bench/bench_search.c src/search.c $simd \
+    if cc $mmf_release $mmf_inc bench/bench_search.c src/search.c $simd \
         -o "$build/bench_search" -lm; then
         # argument: haystack MiB (see the top comment of bench_search.c)
         mib=1024
@@ -134,8 +135,8 @@ fi
 if [ -f bench/bench_guard.c ]; then
     echo "=== bench_guard (the fault guard's cost per call)"
     # shellcheck disable=SC2046
-    if cc -O2 -Iinclude -Isrc -Isrc/linux -Isrc/posix bench/bench_guard.c $(ls src/*.c src/linux/*.c src/posix/*.c) \
-        -lpthread -o "$build/bench_guard"; then
+    if cc $mmf_release $mmf_inc bench/bench_guard.c $mmf_core_src \
+        $mmf_libs -o "$build/bench_guard"; then
         "$build/bench_guard" || echo "bench: bench_guard failed" >&2
     else
         echo "bench: cannot build bench/bench_guard.c; skipped" >&2

@@ -10,7 +10,8 @@
 # C steps: the library with gcc and clang (-Werror); the C tests (cmocka)
 # with gcc, with clang ASan+UBSan and under valgrind, and under TSan; the
 # poison mode; the C examples against the stdlib's output; install +
-# pkg-config; the fuzz corpus replay.
+# pkg-config; the fuzz corpus replay, and the statuses it saw each function
+# return against those mmf.h documents (tests/fuzz/statuses.py).
 # Python steps: the sdist, once; then for every interpreter
 # (tools/pythons.sh; MMF_PYTHONS="py1 py2" replaces the list) a wheel built
 # from the sdist and installed into a fresh venv with tests/requirements.txt,
@@ -60,8 +61,11 @@ skip() { # name reason
 }
 
 # ---- C --------------------------------------------------------------------
-core_src="$(ls src/*.c src/linux/*.c src/posix/*.c)"
-warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Werror"
+# Sources, -I flags and warnings: mmf.mk, through tools/vars.sh.
+. tools/vars.sh
+core_src=$mmf_core_src
+inc=$mmf_inc
+warn="$mmf_warn -Werror"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # The guard tests provoke SIGBUS/SIGSEGV on purpose: ASan must let them
 # through to our handler.
@@ -81,7 +85,7 @@ build_c_tests() { # dir cc flags...
     for t in $(c_tests); do
         n=$(basename "$t" .c)
         # shellcheck disable=SC2086
-        $cc -Iinclude -Isrc -Isrc/linux -Isrc/posix -g -O1 $warn "$@" "$t" $helpers $core_src \
+        $cc $inc -g -O1 $warn "$@" "$t" $helpers $core_src \
             -lcmocka -lpthread -o "$dir/$n" || return 1
     done
 }
@@ -104,7 +108,7 @@ ctest_tsan() {
     rc=0
     for n in test_threads test_guard; do
         # shellcheck disable=SC2086
-        clang -fsanitize=thread -Iinclude -Isrc -Isrc/linux -Isrc/posix -g -O1 $warn tests/c/$n.c \
+        clang -fsanitize=thread $inc -g -O1 $warn tests/c/$n.c \
             tests/c/helpers.c $core_src -lcmocka -lpthread \
             -o $B/ctest-tsan/$n || return 1
         echo "  -- $n"
@@ -118,7 +122,7 @@ ctest_tsan() {
 ctest_poison() {
     mkdir -p $B/ctest-poison || return 1
     # shellcheck disable=SC2086
-    gcc -DMMF_POISON -Iinclude -Isrc -Isrc/linux -Isrc/posix -g -O1 $warn tests/c/debug_poison.c \
+    gcc -DMMF_POISON $inc -g -O1 $warn tests/c/debug_poison.c \
         tests/c/helpers.c $core_src -lcmocka -lpthread \
         -o $B/ctest-poison/debug_poison && $B/ctest-poison/debug_poison
 }
@@ -136,7 +140,7 @@ ctest_lld_gc() {
     mkdir -p $B/ctest-lld || return 1
     for n in test_guard test_io; do
         # shellcheck disable=SC2086
-        clang $gc -Iinclude -Isrc -Isrc/linux -Isrc/posix -g -O2 $warn tests/c/$n.c \
+        clang $gc $inc -g -O2 $warn tests/c/$n.c \
             tests/c/helpers.c $core_src -lcmocka -lpthread \
             -o $B/ctest-lld/$n || return 1
         echo "  -- $n (clang, lld, --gc-sections)"
@@ -211,10 +215,13 @@ fuzz_replay() {
     [ -f tests/fuzz/fuzz_ops.c ] || { echo "  no fuzz target yet"; return 0; }
     mkdir -p $B/fuzz || return 1
     # shellcheck disable=SC2086
-    clang -Iinclude -Isrc -Isrc/linux -Isrc/posix -g -O1 $san tests/fuzz/fuzz_ops.c \
+    clang $inc -g -O1 $warn $san tests/fuzz/fuzz_ops.c \
         tests/fuzz/replay.c $core_src -lpthread -o $B/fuzz/replay \
         || return 1
-    env $asan_env $B/fuzz/replay tests/fuzz/corpus
+    env $asan_env MMF_FUZZ_STATUSES=$B/fuzz/statuses.txt \
+        $B/fuzz/replay tests/fuzz/corpus || return 1
+    # every status returned is one the function's comment in mmf.h lists
+    python3 tests/fuzz/statuses.py include/mmf.h $B/fuzz/statuses.txt
 }
 
 # ---- Python ------------------------------------------------------------------
@@ -262,8 +269,8 @@ sdist_check() {
     echo "  $tarball:"
     sed 's/^/    /' "$B/sdist.txt"
     rc=0
-    for f in include/mmf.h $(ls python/*.c python/*.h) python/mmf.pyi setup.py \
-        pyproject.toml README.md $core_src $(ls src/*.h src/linux/*.h src/posix/*.h); do
+    for f in $(mmf_var PY_SRC) $(mmf_var PY_HDR) python/mmf.pyi setup.py \
+        pyproject.toml mmf.mk README.md $core_src $mmf_core_hdr; do
         grep -qx "$f" "$B/sdist.txt" || { echo "  missing: $f"; rc=1; }
     done
     if grep -E '\.(o|so|a|pyc)$|^build/|^dist/' "$B/sdist.txt"; then

@@ -8,12 +8,13 @@ secs=${1:-60}
 sh tools/deps.sh fuzz
 mkdir -p build/fuzz
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-src="$(ls src/*.c src/linux/*.c src/posix/*.c)"
+. tools/vars.sh
+src=$mmf_core_src
 # shellcheck disable=SC2086
-clang -Iinclude -Isrc -Isrc/linux -Isrc/posix -g -O1 -fsanitize=fuzzer $san tests/fuzz/fuzz_ops.c \
+clang $mmf_inc -g -O1 -fsanitize=fuzzer $san tests/fuzz/fuzz_ops.c \
     $src -lpthread -o build/fuzz/fuzz_ops
 # shellcheck disable=SC2086
-clang -Iinclude -Isrc -Isrc/linux -Isrc/posix -g -O1 $san tests/fuzz/fuzz_ops.c tests/fuzz/replay.c \
+clang $mmf_inc -g -O1 $san tests/fuzz/fuzz_ops.c tests/fuzz/replay.c \
     $src -lpthread -o build/fuzz/replay
 export ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1
 export UBSAN_OPTIONS=print_stacktrace=1

@@ -57,6 +57,12 @@ thp_size(int shared)
     return huge;
 }
 
+int
+mmf__os_explicit_huge(int flags)
+{
+    return (flags & MAP_HUGETLB) != 0;
+}
+
 /* An anonymous private or shared map of length bytes on a huge-page
  * boundary, advised MADV_HUGEPAGE: map length + huge, then unmap the head
  * and the tail around the aligned part. */

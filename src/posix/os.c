@@ -148,6 +148,18 @@ set_mode(mmf_map *m, int flags, int prot, mmf_access access)
 }
 
 mmf_status
+mmf__os_check_options(int flags, unsigned options)
+{
+    if ((options & MMF_OPT_HUGEPAGES) && mmf__os_explicit_huge(flags))
+        return MMF_EOPTHUGETLB;
+    if ((options & MMF_OPT_MEMFD) && !(flags & MAP_SHARED))
+        return MMF_EOPTSHARED;
+    return MMF_OK;
+}
+
+/* options were checked by mmf_check_options(): fd is MMF_ANONYMOUS when
+ * they are not 0. */
+mmf_status
 mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
              mmf_access access, int64_t offset, int trackfd,
              unsigned options)
@@ -157,11 +169,6 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     void *p = MAP_FAILED;
     mmf_status s;
 
-    if (options != 0
-        && (fd != MMF_ANONYMOUS || options == (MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD)
-            || ((options & MMF_OPT_MEMFD) && !(flags & MAP_SHARED))
-            || ((options & MMF_OPT_HUGEPAGES) && (flags & MAP_HUGETLB))))
-        return MMF_EINVAL;
     m->page_size = mmf__os_pagesize();
     if (fd != MMF_ANONYMOUS) {
         RETRY(rc, mmf__sys.fstat(fd, &st));
@@ -258,9 +265,11 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
     for (k = 0; k < sizeof modes / sizeof modes[0]; k++)
         if (strcmp(mode, modes[k].mode) == 0)
             break;
-    if (k == sizeof modes / sizeof modes[0]
-        || (modes[k].oflags & O_CREAT && size == 0)
-        || size > (uint64_t)PTRDIFF_MAX
+    if (k == sizeof modes / sizeof modes[0])
+        return MMF_EMODE;
+    if (modes[k].oflags & O_CREAT && size == 0)
+        return MMF_ENOSIZE;
+    if (size > (uint64_t)PTRDIFF_MAX
         || (uint64_t)offset > (uint64_t)INT64_MAX - size)
         return MMF_EINVAL;
     /* O_NONBLOCK: a FIFO without a writer must not block the open

@@ -42,6 +42,9 @@ int mmf__os_truncate(int fd, int64_t len);
 /* Can the mapping call take this file offset whole? */
 int mmf__os_offset_fits(int64_t offset);
 
+/* Do flags ask for the system's explicit huge pages (MAP_HUGETLB)? */
+int mmf__os_explicit_huge(int flags);
+
 /* An anonymous map of length bytes in huge pages into *out; MMF_ENOTSUP
  * when the system gives none (the caller then maps it plainly). */
 mmf_status mmf__os_map_huge(mmf_map *m, size_t length, int prot, int flags,

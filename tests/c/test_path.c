@@ -83,8 +83,8 @@ open_path_modes_offsets_and_errors(void **state)
     ASSERT_OK(mmf_close(&m));
 
     /* errors: closed map after each, no descriptor left */
-    ASSERT_ST(mmf_open_path(&m, path, "rw", 0, 0), MMF_EINVAL);
-    ASSERT_ST(mmf_open_path(&m, path, "w+", 0, 0), MMF_EINVAL);
+    ASSERT_ST(mmf_open_path(&m, path, "rw", 0, 0), MMF_EMODE);
+    ASSERT_ST(mmf_open_path(&m, path, "w+", 0, 0), MMF_ENOSIZE);
     ASSERT_ST(mmf_open_path(&m, path, "r", 0, -1), MMF_EINVAL);
     ASSERT_ST(mmf_open_path(&m, path, "r", 0, 5 * PAGE), MMF_EOFFSET);
     ASSERT_ST(mmf_open_path(&m, path, "r", 5 * PAGE, 0), MMF_ELENGTH);

@@ -60,6 +60,52 @@ take_size(struct input *in, size_t len)
     }
 }
 
+/* ---- the statuses seen ------------------------------------------------ */
+
+/* Every status each libmmf function returned, recorded by CALL(): the
+ * replay writes them out (MMF_FUZZ_STATUSES=FILE), and tests/fuzz/
+ * statuses.py checks that each is among those the function's comment in
+ * mmf.h documents. */
+static struct seen {
+    const char *fn;
+    unsigned long bits; /* bit k: status -k was returned */
+} seen[32];
+
+static void fail(const char *what, long expect, long got);
+
+static mmf_status
+saw(const char *fn, mmf_status st)
+{
+    size_t i;
+    for (i = 0; i < sizeof seen / sizeof seen[0] && seen[i].fn != NULL; i++)
+        if (strcmp(seen[i].fn, fn) == 0)
+            break;
+    if (i == sizeof seen / sizeof seen[0])
+        abort(); /* more functions than the table holds */
+    seen[i].fn = fn;
+    if (st > 0 || -(long)st >= (long)(8 * sizeof seen[i].bits))
+        fail(fn, 0, st); /* no status of mmf.h */
+    seen[i].bits |= 1ul << -(long)st;
+    return st;
+}
+
+#define CALL(fn, ...) saw(#fn, fn(__VA_ARGS__))
+
+void fuzz_ops_write_statuses(FILE *out);
+
+/* One line per function: its name, then the names of the statuses seen. */
+void
+fuzz_ops_write_statuses(FILE *out)
+{
+    for (size_t i = 0; i < sizeof seen / sizeof seen[0] && seen[i].fn; i++) {
+        fprintf(out, "%s", seen[i].fn);
+        for (long k = 0; k < (long)(8 * sizeof seen[i].bits); k++)
+            if (seen[i].bits & (1ul << k))
+                fprintf(out, " %s", mmf_status_name((int)-k));
+        fprintf(out, "\n");
+    }
+}
+
 /* ---- the model ------------------------------------------------------------ */
 
 struct model {
@@ -165,7 +211,7 @@ setup(struct model *s, struct input *in)
         s->len = 1 + take16(in) % MAXFILE;
         int flags = s->anon_shared ? MAP_SHARED : MAP_PRIVATE;
         return open_status_ok(
-            s, mmf_open(&s->m, MMF_ANONYMOUS, s->len, flags,
+            s, CALL(mmf_open, &s->m, MMF_ANONYMOUS, s->len, flags,
                         PROT_READ | PROT_WRITE, s->access, 0, s->trackfd));
     }
     s->file = memfd_create("fuzz", MFD_CLOEXEC);
@@ -180,7 +226,7 @@ setup(struct model *s, struct input *in)
     s->len = s->fsize - s->offset;
     s->shared_file = s->access != MMF_ACCESS_COPY;
     memcpy(s->priv, s->fbytes + s->offset, s->len);
-    int st = mmf_open(&s->m, s->file, 0, MAP_SHARED, PROT_READ | PROT_WRITE,
+    int st = CALL(mmf_open, &s->m, s->file, 0, MAP_SHARED, PROT_READ | PROT_WRITE,
                       s->access, (int64_t)s->offset, s->trackfd);
     CHECK_EQ("open", MMF_OK, st);
     return 1;
@@ -195,7 +241,7 @@ op_read(struct model *s, struct input *in)
     size_t n = take_size(in, s->len), got;
     size_t rem = s->pos < s->len ? s->len - s->pos : 0;
     size_t want = n < rem ? n : rem;
-    mmf_status st = mmf_read(&s->m, buf, n, &got);
+    mmf_status st = CALL(mmf_read, &s->m, buf, n, &got);
     if (s->closed) {
         CHECK_EQ("read closed", MMF_ECLOSED, st);
         return;
@@ -215,7 +261,7 @@ op_write(struct model *s, struct input *in)
     size_t n = take8(in);
     for (size_t i = 0; i < n; i++)
         buf[i] = (unsigned char)take8(in);
-    mmf_status st = mmf_write(&s->m, buf, n), want;
+    mmf_status st = CALL(mmf_write, &s->m, buf, n), want;
     if (s->closed)
         want = MMF_ECLOSED;
     else if (s->access == MMF_ACCESS_READ)
@@ -242,7 +288,7 @@ op_seek(struct model *s, struct input *in)
     int whence = (int)(take8(in) % 4);
     int64_t off = (int64_t)take_size(in, s->len) * ((take8(in) & 1) ? -1 : 1);
     size_t np;
-    mmf_status st = mmf_seek(&s->m, off, whence, &np), want = MMF_OK;
+    mmf_status st = CALL(mmf_seek, &s->m, off, whence, &np), want = MMF_OK;
     /* base <= len <= MAXFILE: base + off is in [0, len] exactly when off
      * is in [-base, len - base], which needs no wider type (no __int128:
      * 32-bit targets have none) */
@@ -292,8 +338,8 @@ op_find(struct model *s, struct input *in, int rev)
         needle[i] = (from + i < s->len && !s->closed) ? content(s)[from + i]
                                                        : (unsigned char)i;
     ptrdiff_t got;
-    mmf_status st = rev ? mmf_rfind(&s->m, needle, nl, start, end, &got)
-                        : mmf_find(&s->m, needle, nl, start, end, &got);
+    mmf_status st = rev ? CALL(mmf_rfind, &s->m, needle, nl, start, end, &got)
+                        : CALL(mmf_find, &s->m, needle, nl, start, end, &got);
     if (s->closed) {
         CHECK_EQ("find closed", MMF_ECLOSED, st);
         return;
@@ -317,7 +363,7 @@ op_move(struct model *s, struct input *in)
 {
     size_t d = take_size(in, s->len), f = take_size(in, s->len);
     size_t n = take_size(in, s->len);
-    mmf_status st = mmf_move(&s->m, d, f, n), want;
+    mmf_status st = CALL(mmf_move, &s->m, d, f, n), want;
     if (getenv("FUZZ_TRACE"))
         fprintf(stderr, "  move d %zu f %zu n %zu\n", d, f, n);
     if (s->closed)
@@ -347,7 +393,7 @@ op_slice(struct model *s, struct input *in)
     size_t start = take_size(in, s->len);
     ptrdiff_t step = (ptrdiff_t)(take8(in) % 7) - 3;
     size_t count = take8(in) % 64;
-    mmf_status st = mmf_get_slice(&s->m, start, step, count, buf), want;
+    mmf_status st = CALL(mmf_get_slice, &s->m, start, step, count, buf), want;
     int inside = 1;
     size_t lo = start, hi = start;
     if (count > 0) {
@@ -392,7 +438,7 @@ op_resize(struct model *s, struct input *in)
     size_t n = take_size(in, MAXFILE - s->offset) % (MAXFILE - s->offset + 1);
     if (take8(in) & 1)
         n = take_size(in, s->len);
-    mmf_status st = mmf_resize(&s->m, n), want;
+    mmf_status st = CALL(mmf_resize, &s->m, n), want;
     if (s->closed)
         want = MMF_ECLOSED;
     else if (s->pins)
@@ -467,7 +513,7 @@ static void
 op_size(struct model *s)
 {
     uint64_t got;
-    mmf_status st = mmf_size(&s->m, &got), want;
+    mmf_status st = CALL(mmf_size, &s->m, &got), want;
     if (s->closed)
         want = MMF_ECLOSED;
     else if (!s->trackfd)
@@ -484,7 +530,7 @@ op_size(struct model *s)
 static void
 op_close(struct model *s)
 {
-    mmf_status st = mmf_close(&s->m);
+    mmf_status st = CALL(mmf_close, &s->m);
     CHECK_EQ("close", s->pins && !s->closed ? MMF_EBUSY : MMF_OK, st);
     if (st == MMF_OK)
         s->closed = 1;
@@ -500,7 +546,7 @@ op_pin(struct model *s, int pin)
         }
         return;
     }
-    mmf_status st = mmf_pin(&s->m, NULL, NULL);
+    mmf_status st = CALL(mmf_pin, &s->m, NULL, NULL);
     CHECK_EQ("pin", s->closed ? MMF_ECLOSED : MMF_OK, st);
     if (st == MMF_OK)
         s->pins++;
@@ -511,7 +557,7 @@ op_flush(struct model *s, struct input *in)
 {
     size_t ps = mmf_pagesize();
     size_t off = (take8(in) % 3) * ps, n = take_size(in, s->len);
-    mmf_status st = mmf_flush(&s->m, off, n, 0), want;
+    mmf_status st = CALL(mmf_flush, &s->m, off, n, 0), want;
     if (s->closed)
         want = MMF_ECLOSED;
     else if (off > s->len || n > s->len - off)
@@ -523,7 +569,7 @@ op_flush(struct model *s, struct input *in)
     CHECK_EQ("flush", want, st);
 }
 
-/* mmf_readline_alloc()'s allocator: one static buffer. */
+/* CALL(mmf_readline_alloc, )'s allocator: one static buffer. */
 static unsigned char line_out[MAXFILE + 8192];
 
 static void *
@@ -533,13 +579,13 @@ line_alloc(void *ctx, size_t n)
     return n <= sizeof line_out ? line_out : NULL;
 }
 
-/* The line's length was judged want_st / want_len: mmf_readline_alloc()
+/* The line's length was judged want_st / want_len: CALL(mmf_readline_alloc, )
  * must agree, copy the line's bytes and move past it. */
 static void
 check_readline(struct model *s, mmf_status want_st, size_t want_len)
 {
     size_t got = 99;
-    mmf_status st = mmf_readline_alloc(&s->m, line_alloc, NULL, &got);
+    mmf_status st = CALL(mmf_readline_alloc, &s->m, line_alloc, NULL, &got);
     CHECK_EQ("readline", want_st, st);
     if (st != MMF_OK)
         return;
@@ -548,12 +594,12 @@ check_readline(struct model *s, mmf_status want_st, size_t want_len)
     s->pos += got;
 }
 
-/* The line at the cursor: mmf_line_length(), then mmf_readline_alloc(). */
+/* The line at the cursor: CALL(mmf_line_length, ), then CALL(mmf_readline_alloc, ). */
 static void
 op_line(struct model *s)
 {
     size_t got;
-    mmf_status st = mmf_line_length(&s->m, &got);
+    mmf_status st = CALL(mmf_line_length, &s->m, &got);
     if (s->closed) {
         CHECK_EQ("line closed", MMF_ECLOSED, st);
         check_readline(s, MMF_ECLOSED, 0);
@@ -588,9 +634,9 @@ check_state(struct model *s)
         CHECK_EQ("closed", 1, mmf_closed(&s->m));
         return;
     }
-    CHECK_EQ("tell", MMF_OK, mmf_tell(&s->m, &v));
+    CHECK_EQ("tell", MMF_OK, CALL(mmf_tell, &s->m, &v));
     CHECK_EQ("pos", s->pos, v);
-    CHECK_EQ("len", MMF_OK, mmf_len(&s->m, &v));
+    CHECK_EQ("len", MMF_OK, CALL(mmf_len, &s->m, &v));
     CHECK_EQ("length", s->len, v);
     CHECK_EQ("pins", (size_t)s->pins, mmf_pins(&s->m));
 }
@@ -625,7 +671,7 @@ op_count(struct model *s, struct input *in)
     for (size_t i = 0; i < nl; i++)
         needle[i] = (from + i < s->len && !s->closed) ? content(s)[from + i]
                                                        : (unsigned char)'a';
-    mmf_status st = mmf_count(&s->m, needle, nl, start, end, &got);
+    mmf_status st = CALL(mmf_count, &s->m, needle, nl, start, end, &got);
     if (s->closed) {
         CHECK_EQ("count closed", MMF_ECLOSED, st);
         return;
@@ -650,8 +696,8 @@ op_populate(struct model *s, struct input *in)
     size_t start = take_size(in, s->len + 1), n = take_size(in, s->len);
     int write = take8(in) & 1;
     size_t res = 0;
-    mmf_status st = mmf_populate(&s->m, start, n, write), rs;
-    rs = mmf_resident(&s->m, start, n, &res);
+    mmf_status st = CALL(mmf_populate, &s->m, start, n, write), rs;
+    rs = CALL(mmf_resident, &s->m, start, n, &res);
     if (s->closed) {
         CHECK_EQ("populate closed", MMF_ECLOSED, st);
         CHECK_EQ("resident closed", MMF_ECLOSED, rs);
@@ -725,7 +771,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mmf_unpin(&s.m);
         s.pins--;
     }
-    CHECK_EQ("final close", MMF_OK, mmf_close(&s.m));
+    CHECK_EQ("final close", MMF_OK, CALL(mmf_close, &s.m));
     if (s.stolen >= 0)
         close(s.stolen);
     if (s.file >= 0)

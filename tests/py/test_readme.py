@@ -97,16 +97,15 @@ def test_c_snippet(text, reason, tmp_path):
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:
         pytest.skip("no C compiler (cc) on PATH")
-    # the Linux build's file lists: src, then src/linux before src/posix
-    # (the Makefile's PLAT_DIRS, setup.py's platform_dirs())
-    dirs = ("src", os.path.join("src", "linux"), os.path.join("src", "posix"))
-    core = sorted(
-        os.path.join(ROOT, d, f)
-        for d in dirs
-        for f in os.listdir(os.path.join(ROOT, d)) if f.endswith(".c"))
+    # the build's file lists and -I flags: mmf.mk, through tools/vars.sh
+    out = subprocess.run(
+        ["sh", "-c", '. tools/vars.sh; echo "$mmf_inc"; echo "$mmf_core_src"'],
+        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    inc, core = (line.split() for line in out.splitlines())
+    inc = [("-I" + os.path.join(ROOT, flag[2:])) for flag in inc]
+    core = [os.path.join(ROOT, path) for path in core]
     (tmp_path / "prog.c").write_text(text)
-    run([cc, "-Wall", "-Wextra", "-Werror", "-I" + os.path.join(ROOT, "include")]
-        + ["-I" + os.path.join(ROOT, d) for d in dirs]
+    run([cc, "-Wall", "-Wextra", "-Werror"] + inc
         + ["prog.c"] + core + ["-lpthread", "-o", "prog"], tmp_path)
     run(["./prog"], tmp_path)
 

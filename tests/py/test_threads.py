@@ -128,7 +128,7 @@ print("ok")
 
 
 def test_sub_interpreters(impl):
-    # STYLE.md: the module supports multi-phase init and sub-interpreters.
+    # The module supports multi-phase init, hence sub-interpreters.
     r = run_child(SUBINTERP, impl)
     if b"no _testcapi" in r.stdout:
         pytest.skip("this interpreter has no _testcapi")
