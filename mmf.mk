@@ -27,3 +27,8 @@ WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes
 # (-O3 -DNDEBUG on CPython's release builds); `make` and the benchmarks use
 # the same, so what is measured is what is installed.
 RELEASE_CFLAGS = -O3 -DNDEBUG -g
+# Link-time optimisation of the extension, where the compiler is GCC
+# (setup.py; MMF_LTO=0 turns it off): the binding's per-call paths then
+# inline the core's small functions (mmf_read_byte, the line scan), which
+# live in other files.
+LTO_GCC = -flto=auto

@@ -16,6 +16,7 @@ Set MMF_STRICT=1 to build with -Werror (as `make python STRICT=1`).
 """
 import os
 import re
+import subprocess
 import sys
 
 from setuptools import Extension, setup
@@ -62,10 +63,32 @@ def compile_args():
     return args
 
 
+def is_gcc(compiler):
+    """Is the C compiler setuptools will run GCC (whatever it is called)?
+    Only GCC's LTO is sure to link with the system's linker."""
+    command = getattr(compiler, "compiler_so", None)
+    if not command:
+        return False
+    try:
+        out = subprocess.run(command[:1] + ["--version"], capture_output=True,
+                             text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "Free Software Foundation" in out and "clang" not in out
+
+
 class BuildExtWithStub(build_ext):
     """build_ext that also puts the stub files into the build tree, so that
     they are installed next to the extension (there is no pure-Python
     package for build_py to carry them)."""
+
+    def build_extensions(self):
+        lto = VARS["LTO_GCC"]
+        if os.environ.get("MMF_LTO", "1") != "0" and is_gcc(self.compiler):
+            for ext in self.extensions:
+                ext.extra_compile_args = ext.extra_compile_args + lto
+                ext.extra_link_args = ext.extra_link_args + lto
+        super().build_extensions()
 
     def run(self):
         super().run()

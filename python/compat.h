@@ -33,6 +33,42 @@ typedef long long py_offset;
 #define OFFSET_FORMAT "L"
 #endif
 
+/* v's value when v is an exact int small enough to read in place (one
+ * digit before 3.12, a "compact" int since), without a call: the per-call
+ * paths take their numbers this way. Returns 1, or 0, with nothing set,
+ * for anything else (it then takes the general path). */
+#if PY_VERSION_HEX >= 0x030c0000
+static inline int
+small_int(PyObject *v, Py_ssize_t *out)
+{
+    if (!PyLong_CheckExact(v) || !PyUnstable_Long_IsCompact((PyLongObject *)v)) {
+        return 0;
+    }
+    *out = PyUnstable_Long_CompactValue((PyLongObject *)v);
+    return 1;
+}
+#else
+#if PY_VERSION_HEX < 0x030b0000
+#include <longintrepr.h>
+#endif
+static inline int
+small_int(PyObject *v, Py_ssize_t *out)
+{
+    Py_ssize_t size;
+
+    if (!PyLong_CheckExact(v)) {
+        return 0;
+    }
+    size = Py_SIZE(v);
+    if (size < -1 || size > 1) {
+        return 0;
+    }
+    /* 0 has no digit allocated */
+    *out = size == 0 ? 0 : size * (Py_ssize_t)((PyLongObject *)v)->ob_digit[0];
+    return 1;
+}
+#endif
+
 #define FUNC_CAST(f) ((PyCFunction)(void (*)(void))(f))
 
 #endif /* MMF_PY_COMPAT_H */

@@ -48,7 +48,12 @@ static inline int
 as_ssize(PyObject *obj, Py_ssize_t *out)
 {
     Py_ssize_t v;
-    PyObject *index = index_of(obj);
+    PyObject *index;
+
+    if (small_int(obj, out)) {
+        return 1;
+    }
+    index = index_of(obj);
 
     if (index == NULL) {
         return 0;
@@ -67,7 +72,14 @@ static inline int
 as_int(PyObject *obj, int *out)
 {
     long v;
-    PyObject *index = index_of(obj);
+    Py_ssize_t small;
+    PyObject *index;
+
+    if (small_int(obj, &small) && small >= INT_MIN && small <= INT_MAX) {
+        *out = (int)small;
+        return 1;
+    }
+    index = index_of(obj);
 
     if (index == NULL) {
         return 0;

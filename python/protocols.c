@@ -276,25 +276,73 @@ get_slice(mmap_object *self, PyObject *key)
     return res;
 }
 
+/* m[a:b] with a and b small exact ints or None, and no step: no Python
+ * code can run, so the open map's length is read once from the field (as
+ * tell() does) and the bytes copied in one core call, which checks the
+ * rest. Returns 1 with *res set (NULL with an exception on failure), or 0
+ * for any other key or a closed map, which take the general path. */
+static int
+get_small_slice(mmap_object *self, PySliceObject *key, PyObject **res)
+{
+    Py_ssize_t start = 0, stop = PY_SSIZE_T_MAX, n;
+    Py_ssize_t len = (Py_ssize_t)self->map.size;
+    mmf_status st;
+
+    if (key->step != Py_None || self->map.data == NULL
+        || (key->start != Py_None && !small_int(key->start, &start))
+        || (key->stop != Py_None && !small_int(key->stop, &stop))) {
+        return 0;
+    }
+    /* PySlice_AdjustIndices() for a step of 1 */
+    if (start < 0) {
+        start = start + len < 0 ? 0 : start + len;
+    }
+    else if (start > len) {
+        start = len;
+    }
+    if (stop < 0) {
+        stop = stop + len < 0 ? 0 : stop + len;
+    }
+    else if (stop > len) {
+        stop = len;
+    }
+    n = stop > start ? stop - start : 0;
+    if ((size_t)n >= LONG_JOB_BYTES) {
+        return 0; /* a copy long enough to drop the GIL for */
+    }
+    *res = PyBytes_FromStringAndSize(NULL, n);
+    if (*res != NULL && n > 0) {
+        st = mmf_get_slice(&self->map, (size_t)start, 1, (size_t)n,
+                           PyBytes_AS_STRING(*res));
+        if (st != MMF_OK) {
+            Py_CLEAR(*res);
+            mmf_py_set_error(&self->map, st, &OP_INDEX);
+        }
+    }
+    return 1;
+}
+
 static PyObject *
 subscript_impl(mmap_object *self, PyObject *key)
 {
+    PyObject *res;
+    Py_ssize_t i;
     size_t len;
     mmf_status st;
 
     /* An exact int runs no Python code: straight to the core, which
      * checks that the map is open, then the range (negative ones take the
      * general path). */
-    if (PyLong_CheckExact(key)) {
-        Py_ssize_t i = PyLong_AsSsize_t(key);
+    if (small_int(key, &i) && i >= 0) {
         unsigned char b;
 
-        if (i >= 0) {
-            st = mmf_get_byte(&self->map, (size_t)i, &b);
-            return st == MMF_OK ? PyLong_FromLong(b)
-                                : mmf_py_error(self, st, &OP_INDEX);
-        }
-        PyErr_Clear();
+        st = mmf_get_byte(&self->map, (size_t)i, &b);
+        return st == MMF_OK ? PyLong_FromLong(b)
+                            : mmf_py_error(self, st, &OP_INDEX);
+    }
+    if (PySlice_Check(key)
+        && get_small_slice(self, (PySliceObject *)key, &res)) {
+        return res;
     }
     if ((st = mmf_len(&self->map, &len)) != MMF_OK) {
         return mmf_py_error(self, st, &OP_PLAIN);
