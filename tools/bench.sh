@@ -18,7 +18,10 @@
 #    the tables are also written to BUILD/bench.md (for the README).
 # 2. If bench/bench_search.c exists: build it against src/search.c and run it
 #    (the C search kernels alone). A build failure is reported and skipped.
-# 3. bench/bench_guard.c: the fault guard's cost per call.
+# 3. bench/callcost.py: instructions per call of the per-call rows, by
+#    group (interpreter, arguments, objects, module, core, guard, libc),
+#    under callgrind, into BUILD/callcost.md (for the README).
+# 4. bench/bench_guard.c: the fault guard's cost per call.
 #
 # QUICK non-empty and not 0: reduced sizes, repeats and pyperf processes
 # (about 3 minutes in all; the full run about 15 to 20). BENCH_ARGS in the
@@ -130,6 +133,15 @@ if [ -f bench/bench_search.c ]; then
     else
         echo "bench: cannot build bench/bench_search.c; skipped" >&2
     fi
+fi
+
+echo "=== callcost (instructions per call by group, callgrind)"
+# shellcheck disable=SC2086
+if command -v valgrind >/dev/null; then
+    (cd / && env -u PYTHONPATH "$vpy" "$OLDPWD/bench/callcost.py" \
+        --markdown "$build/callcost.md") || echo "bench: callcost failed" >&2
+else
+    echo "bench: no valgrind: callcost skipped" >&2
 fi
 
 if [ -f bench/bench_guard.c ]; then

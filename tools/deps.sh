@@ -14,7 +14,8 @@ what=${1:-check}
 # ca-certificates: pip reaches PyPI over HTTPS; python3-venv: the venvs.
 base="ca-certificates gcc libc6-dev make pkg-config python3-dev python3-venv"
 case $what in
-demo | bench) pkgs="$base" ;;
+demo) pkgs="$base" ;;
+bench) pkgs="$base valgrind" ;;
 fuzz) pkgs="$base clang" ;;
 *) pkgs="$base clang libcmocka-dev lld valgrind crossbuild-essential-arm64 crossbuild-essential-i386 crossbuild-essential-s390x qemu-user musl-tools dpkg-dev" ;;
 esac
