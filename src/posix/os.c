@@ -2,8 +2,9 @@
  * os.c - the POSIX backend: mapping, msync, madvise, protection, locking,
  * residency, file size, ftruncate and the private descriptor: what every
  * POSIX system has. What it cannot do portably (remapping, memfd, huge
- * pages, populate, names, the offsets the mapping call takes) comes from
- * the system's directory through os.h (src/linux/os_linux.c). Every system
+ * pages, populate, names, the offsets the mapping call takes, which device
+ * is /dev/zero) comes from the system's directory through os.h
+ * (src/linux/os_linux.c). Every system
  * call goes through the table in sys.c; EINTR is retried in one place
  * (RETRY, os.h).
  */
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -160,7 +160,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     if (options != 0
         && (fd != MMF_ANONYMOUS || options == (MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD)
             || ((options & MMF_OPT_MEMFD) && !(flags & MAP_SHARED))
-            || ((options & MMF_OPT_HUGEPAGES) && (flags & MAP_HUGETLB))))
+            || ((options & MMF_OPT_HUGEPAGES) && mmf__os_flags_huge(flags))))
         return MMF_EINVAL;
     m->page_size = mmf__os_pagesize();
     if (fd != MMF_ANONYMOUS) {
@@ -228,8 +228,7 @@ check_mappable(mmf_map *m, const struct stat *st)
     if (S_ISDIR(st->st_mode))
         return mmf__syserr(m, "open", EISDIR);
     if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)
-        || (S_ISCHR(st->st_mode)
-            && !(major(st->st_rdev) == 1 && minor(st->st_rdev) == 5)))
+        || (S_ISCHR(st->st_mode) && !mmf__os_is_dev_zero(st)))
         return mmf__syserr(m, "mmap", ENODEV);
     return MMF_OK;
 }
