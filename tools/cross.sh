@@ -277,7 +277,7 @@ run_tests() {
 }
 
 # The corpus in one process; where qemu-user itself dies of a SIGBUS
-# ("QEMU internal SIGBUS": on s390x from qemu 8.0, a SIGBUS in a block
+# ("QEMU internal SIGBUS": on s390x from qemu 8.2, a SIGBUS in a block
 # copy past the end of a mapped file, see tests/c/helpers.h,
 # h_file_sigbus_kills), input by input instead: an input that ends that
 # way is skipped and counted, any other failure fails.
