@@ -6,14 +6,15 @@
 # for the foreign architectures (qemu-ARCH -L /usr/TRIPLET), natively for
 # musl. TARGET is aarch64, i386, s390x or musl; all four by default.
 #
-# Runs on Debian 12 (qemu 7.2, cmocka 1.1.5) and 13 (qemu 10.0, cmocka
-# 1.1.7), x86-64 hosts. The target's cmocka: Debian's libcmocka0 and
+# Runs on x86-64 Debian 12 (qemu 7.2, cmocka 1.1.5) and 13 (qemu 10.0,
+# cmocka 1.1.7). The target's cmocka: Debian's libcmocka0 and
 # libcmocka-dev .debs for that architecture, fetched with `apt-get
 # download` through a private apt configuration (build/cross/apt-SUITE:
 # the host's apt sources are not touched, no foreign architecture is added
-# to dpkg) and unpacked with `dpkg -x` into build/cross/<target>/sysroot. For musl and i386 (linked statically,
-# see set_target), cmocka is built with the target's cc from the upstream
-# tarball of its Debian source package (see cmocka_src).
+# to dpkg) and unpacked with `dpkg -x` into build/cross/<target>/sysroot.
+# For musl and i386 (linked statically, see set_target), cmocka is built
+# with the target's cc from the upstream tarball of its Debian source
+# package (see cmocka_src).
 #
 # Tests that meet a known qemu-user difference detect it at run time and
 # skip with the reason (tests/c/helpers.h: H_SKIP and its probes); tests
@@ -23,7 +24,9 @@
 # status 1 if any target failed. As root, installs what is missing
 # (Debian packages: crossbuild-essential-arm64/i386/s390x, qemu-user,
 # musl-tools, xz-utils, gcc, make).
-# Takes about 2 minutes here (2 cores), 10 s more the first time.
+# Takes about 2 minutes here on Debian 12, 2.5 on Debian 13 (2 cores;
+# there the s390x fuzz replay goes input by input), 1 to 3 more the first
+# time (packages, cmocka).
 set -u
 : "${PATH:=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}"
 export PATH
@@ -141,6 +144,7 @@ cmocka_src() {
     apt_private source --print-uris cmocka >"$T/src/uris" 2>&1 \
         || { cat "$T/src/uris"; return 1; }
     # 'URI' FILE SIZE SHA256:HASH
+    # shellcheck disable=SC2046
     set -- $(awk '$2 ~ /\.orig\.tar\.[a-z0-9]+$/ {
         gsub("\047", "", $1); print $1, $2, $4; exit }' "$T/src/uris")
     [ $# = 3 ] || { echo "  no .orig.tar for cmocka in:"; cat "$T/src/uris"
