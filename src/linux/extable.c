@@ -4,7 +4,8 @@
  * accesses listed in the section mmf_extable), and the recovery of a fault
  * at one of them: resumed at its fixup, the way an OS kernel's exception
  * table recovers from a fault in a copy from user memory. Elsewhere there
- * is nothing to recover: every access goes through the armed guard.
+ * is nothing to recover: every access goes through the armed guard. And,
+ * for every Linux target, where the signal context keeps the pc.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -220,3 +221,19 @@ mmf__fx_recover(int sig, const siginfo_t *si, void *ucv)
     return 0;
 }
 #endif
+
+/* The instruction that faulted, from the signal context, or 0 where this
+ * target's layout of it is not written here (guard.h). */
+uintptr_t
+mmf__guard_pc(const void *ucv)
+{
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}

@@ -1,8 +1,9 @@
 /*
  * os_linux.c - the POSIX backend's Linux part (src/posix/os.h): mremap,
  * memfd with seals, transparent and hugetlbfs huge pages, MADV_POPULATE_*,
- * VMA names (prctl), mmap2's offset limit on 32-bit targets, and the
- * shared anonymous maps Linux cannot grow.
+ * VMA names (prctl), mmap2's offset limit on 32-bit targets, the
+ * shared anonymous maps Linux cannot grow, MAP_HUGETLB and the device
+ * number of /dev/zero.
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64 /* 32-bit targets: see sys.h */
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -25,6 +28,20 @@ int
 mmf__os_offset_fits(int64_t offset)
 {
     return sizeof(long) > 4 || ((uint64_t)offset >> 44) == 0;
+}
+
+/* /dev/zero is character device 1, 5 (the kernel's devices.txt). */
+int
+mmf__os_is_dev_zero(const struct stat *st)
+{
+    return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1
+           && minor(st->st_rdev) == 5;
+}
+
+int
+mmf__os_flags_huge(int flags)
+{
+    return (flags & MAP_HUGETLB) != 0;
 }
 
 /* The size of a transparent huge page, or 0 when the kernel never gives
@@ -55,12 +72,6 @@ thp_size(int shared)
             huge = (size_t)v;
     }
     return huge;
-}
-
-int
-mmf__os_explicit_huge(int flags)
-{
-    return (flags & MAP_HUGETLB) != 0;
 }
 
 /* An anonymous private or shared map of length bytes on a huge-page

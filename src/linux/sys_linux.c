@@ -1,11 +1,12 @@
 /*
  * sys_linux.c - the system call table's Linux entries (sys.h): mremap,
- * memfd_create and its seals, VMA names (prctl) and block device sizes
- * (ioctl BLKGETSIZE64).
+ * memfd_create and its seals, VMA names (prctl), block device sizes
+ * (ioctl BLKGETSIZE64) and sigtimedwait.
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64 /* 32-bit targets: see sys.h */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -52,4 +53,11 @@ int
 mmf__sys_add_seals(int fd, int seals)
 {
     return fcntl(fd, F_ADD_SEALS, seals);
+}
+
+int
+mmf__sys_sigtimedwait(const sigset_t *set, siginfo_t *info,
+                      const struct timespec *timeout)
+{
+    return sigtimedwait(set, info, timeout);
 }

@@ -28,7 +28,6 @@
 #include <assert.h>
 #include <string.h>
 #include <time.h>
-#include <ucontext.h>
 
 #include "internal.h"
 #include "guard.h"
@@ -99,21 +98,6 @@ take_default(int sig, const siginfo_t *si)
         raise(sig);
 }
 
-/* The instruction that faulted, or 0 where this port cannot tell. */
-static uintptr_t
-fault_pc(const void *ucv)
-{
-    const ucontext_t *uc = ucv;
-#if defined(__x86_64__) && defined(__linux__)
-    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__) && defined(__linux__)
-    return (uintptr_t)uc->uc_mcontext.pc;
-#else
-    (void)uc;
-    return 0;
-#endif
-}
-
 /* When is the same kernel fault, back from a previous handler, taken as
  * one that handler did not fix? When it comes back REFAULT_LIMIT times in
  * a row, each within REFAULT_NS of the handler's return: an unfixed fault
@@ -145,7 +129,7 @@ static void
 call_previous(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
 {
     struct guard *g = &guard_tls;
-    uintptr_t addr = (uintptr_t)si->si_addr, pc = fault_pc(uc);
+    uintptr_t addr = (uintptr_t)si->si_addr, pc = mmf__guard_pc(uc);
     int errno_saved = errno;
 
     if (si->si_code > 0 && g->chained_sig == sig && g->chained_addr == addr
@@ -166,7 +150,7 @@ call_previous(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
         p->sa_handler(sig);
     g->chaining = 0;
     /* a kernel fault whose instruction runs again (the pc not moved) */
-    g->chained_sig = si->si_code > 0 && fault_pc(uc) == pc ? sig : 0;
+    g->chained_sig = si->si_code > 0 && mmf__guard_pc(uc) == pc ? sig : 0;
     g->chained_addr = addr;
     g->chained_pc = pc;
     g->chained_ns = now_ns();

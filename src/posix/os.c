@@ -2,8 +2,9 @@
  * os.c - the POSIX backend: mapping, msync, madvise, protection, locking,
  * residency, file size, ftruncate and the private descriptor: what every
  * POSIX system has. What it cannot do portably (remapping, memfd, huge
- * pages, populate, names, the offsets the mapping call takes) comes from
- * the system's directory through os.h (src/linux/os_linux.c). Every system
+ * pages, populate, names, the offsets the mapping call takes, which device
+ * is /dev/zero) comes from the system's directory through os.h
+ * (src/linux/os_linux.c). Every system
  * call goes through the table in sys.c; EINTR is retried in one place
  * (RETRY, os.h).
  */
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -150,7 +150,7 @@ set_mode(mmf_map *m, int flags, int prot, mmf_access access)
 mmf_status
 mmf__os_check_options(int flags, unsigned options)
 {
-    if ((options & MMF_OPT_HUGEPAGES) && mmf__os_explicit_huge(flags))
+    if ((options & MMF_OPT_HUGEPAGES) && mmf__os_flags_huge(flags))
         return MMF_EOPTHUGETLB;
     if ((options & MMF_OPT_MEMFD) && !(flags & MAP_SHARED))
         return MMF_EOPTSHARED;
@@ -235,8 +235,7 @@ check_mappable(mmf_map *m, const struct stat *st)
     if (S_ISDIR(st->st_mode))
         return mmf__syserr(m, "open", EISDIR);
     if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)
-        || (S_ISCHR(st->st_mode)
-            && !(major(st->st_rdev) == 1 && minor(st->st_rdev) == 5)))
+        || (S_ISCHR(st->st_mode) && !mmf__os_is_dev_zero(st)))
         return mmf__syserr(m, "mmap", ENODEV);
     return MMF_OK;
 }

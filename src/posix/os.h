@@ -42,8 +42,14 @@ int mmf__os_truncate(int fd, int64_t len);
 /* Can the mapping call take this file offset whole? */
 int mmf__os_offset_fits(int64_t offset);
 
-/* Do flags ask for the system's explicit huge pages (MAP_HUGETLB)? */
-int mmf__os_explicit_huge(int flags);
+/* Is this character device /dev/zero, the one mmap maps (as anonymous
+ * memory)? Device numbers are the system's. */
+struct stat;
+int mmf__os_is_dev_zero(const struct stat *st);
+
+/* Do these mmap flags ask for huge pages of their own (MAP_HUGETLB on
+ * Linux)? MMF_OPT_HUGEPAGES does not combine with them. */
+int mmf__os_flags_huge(int flags);
 
 /* An anonymous map of length bytes in huge pages into *out; MMF_ENOTSUP
  * when the system gives none (the caller then maps it plainly). */

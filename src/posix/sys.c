@@ -1,7 +1,7 @@
 /*
  * sys.c - the default system call table. See sys.h. The entries that only
  * the system can give (mremap, memfd, seals, VMA names, block device
- * sizes) come from its directory (src/linux/sys_linux.c).
+ * sizes, sigtimedwait) come from its directory (src/linux/sys_linux.c).
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64 /* 32-bit targets: see sys.h */
@@ -46,7 +46,8 @@ sys_open(const char *path, int flags)
         .ftruncate = ftruncate, .fstat = fstat, .msync = msync,              \
         .madvise = madvise, .dupfd = sys_dupfd, .close = close,              \
         .set_vma_name = mmf__sys_set_vma_name,                               \
-        .thread_sigmask = pthread_sigmask, .sigtimedwait = sigtimedwait,     \
+        .thread_sigmask = pthread_sigmask,                                   \
+        .sigtimedwait = mmf__sys_sigtimedwait,                               \
         .blkdev_size = mmf__sys_blkdev_size, .mlock = mlock,                 \
         .munlock = munlock, .mincore = mincore, .mprotect = mprotect,        \
         .memfd = mmf__sys_memfd, .add_seals = mmf__sys_add_seals,            \

@@ -68,6 +68,11 @@ int mmf__sys_set_vma_name(void *addr, size_t len, const char *name);
 int mmf__sys_blkdev_size(int fd, uint64_t *size);
 int mmf__sys_memfd(const char *name);
 int mmf__sys_add_seals(int fd, int seals);
+/* Called with a zero timeout only, to take back a pending signal: where
+ * the system has no sigtimedwait (macOS, OpenBSD), sigpending() and
+ * sigwait() do that. */
+int mmf__sys_sigtimedwait(const sigset_t *set, siginfo_t *info,
+                          const struct timespec *timeout);
 
 typedef char mmf__sys_off_t_is_64_bits[sizeof(off_t) == 8 ? 1 : -1];
 

@@ -231,6 +231,19 @@ int h_write_only_unreadable(void);
  * (qemu-user on s390x and i386 reports other addresses). */
 int h_fault_addresses_wrong(void);
 
+/* A SIGBUS from a page of a mapped file past the file's end, met by a
+ * block copy (glibc's memcpy, 256 bytes), kills the process instead of
+ * reaching its handler: qemu-user from 8.2 on s390x. The copy's MVC runs
+ * in a helper of qemu's written in C, outside the code qemu generated, and
+ * qemu takes a host SIGBUS at such a pc for a bug of its own ("QEMU
+ * internal SIGBUS", linux-user/signal.c, host_sigbus_handler); 7.2 gave it
+ * to the program. A load or store of generated code (one byte, say) still
+ * reaches the handler. Probed in a child process. */
+int h_file_sigbus_kills(void);
+#define H_FILE_SIGBUS_KILLS                                                 \
+    "a SIGBUS in a block copy past the end of a mapped file kills "         \
+    "qemu-user here (\"QEMU internal SIGBUS\": qemu 8.2 and later, s390x)"
+
 /* Run this test program again with args (NULL-terminated): execv of
  * h_argv0, or, under qemu-user (which cannot run a foreign program that
  * the guest execs), of $MMF_TEST_QEMU with h_argv0 as its program. */

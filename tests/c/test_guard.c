@@ -144,6 +144,8 @@ truncated_file_every_access_is_efault(void **state)
     int fd;
 
     (void)state;
+    if (h_file_sigbus_kills())
+        H_SKIP(H_FILE_SIGBUS_KILLS);
     guard_in_front();
     fd = open_three_pages(&m, path);
     truncate_path(path, 0);
@@ -179,6 +181,8 @@ short_accesses_across_the_end_of_file_fault(void **state)
     int fd;
 
     (void)state;
+    if (h_file_sigbus_kills())
+        H_SKIP(H_FILE_SIGBUS_KILLS);
     guard_in_front();
     fd = open_three_pages(&m, path);
     ASSERT_OK(mmf_set_slice(&m, 0, 1, 1, "x"));
@@ -231,6 +235,8 @@ truncated_file_repeated_faults(void **state)
     int fd, i;
 
     (void)state;
+    if (h_file_sigbus_kills())
+        H_SKIP(H_FILE_SIGBUS_KILLS);
     guard_in_front();
     fd = open_three_pages(&m, path);
     truncate_path(path, 0);
@@ -299,6 +305,8 @@ fault_in_other_threads_is_efault(void **state)
     int fd, i;
 
     (void)state;
+    if (h_file_sigbus_kills())
+        H_SKIP(H_FILE_SIGBUS_KILLS);
     guard_in_front();
     fd = open_three_pages(&m, path);
     memset(jobs, 0, sizeof jobs);
@@ -336,12 +344,15 @@ static void
 partial_truncation_faults_only_past_the_last_page(void **state)
 {
     char path[PATH_MAX];
-    unsigned char *buf = malloc(3 * PAGE), b = 9;
+    unsigned char *buf, b = 9;
     mmf_map m = {0};
     size_t n = 1;
     int fd;
 
     (void)state;
+    if (h_file_sigbus_kills())
+        H_SKIP(H_FILE_SIGBUS_KILLS);
+    buf = malloc(3 * PAGE);
     guard_in_front();
     fd = open_three_pages(&m, path);
     truncate_path(path, (off_t)(PAGE + 10));
