@@ -33,13 +33,22 @@ endif
 # The system's directory, then the POSIX one it completes; headers in that
 # order too (src/linux/fast.h before src/posix/fast.h). PLATFORM=linux is
 # src/posix/*.c + src/linux/*.c; a macOS or BSD build adds a directory.
+# PLATFORM=win is src/win/ alone (CC=x86_64-w64-mingw32-gcc, tools/win.sh):
+# the library is build/libmmf.a and build/mmf.dll with its import library.
+ifeq ($(PLATFORM),win)
+PLAT_DIRS := src/win
+LIBS     :=
+SHARED   := $(BUILD)/mmf.dll
+else
 PLAT_DIRS := src/$(PLATFORM) src/posix
-CPPFLAGS += -Iinclude -Isrc $(PLAT_DIRS:%=-I%)
 LIBS     := -lpthread
+SHARED   := $(BUILD)/libmmf.so
+endif
+CPPFLAGS += -Iinclude -Isrc $(PLAT_DIRS:%=-I%)
 
 CORE_SRC := $(wildcard src/*.c) \
             $(foreach d,$(PLAT_DIRS),$(wildcard $(d)/*.c))
-CORE_HDR := include/mmf.h $(wildcard src/*.h) \
+CORE_HDR := include/mmf.h $(wildcard include/mmf/*.h) $(wildcard src/*.h) \
             $(foreach d,$(PLAT_DIRS),$(wildcard $(d)/*.h))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
@@ -48,7 +57,7 @@ PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
         bench fuzz clean deps format
 all: lib python
 
-lib: $(BUILD)/libmmf.a $(BUILD)/libmmf.so
+lib: $(BUILD)/libmmf.a $(SHARED)
 
 $(BUILD)/obj/%.o: %.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
@@ -64,6 +73,16 @@ $(BUILD)/libmmf.a: $(CORE_OBJ)
 
 $(BUILD)/libmmf.so: $(PIC_OBJ)
 	$(CC) -shared -Wl,-soname,libmmf.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Windows: the DLL's objects export the API (MMF_BUILD_DLL); a program
+# linking build/libmmf.dll.a defines MMF_USE_DLL.
+$(BUILD)/dll/%.o: %.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DMMF_BUILD_DLL $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/mmf.dll: $(CORE_SRC:%.c=$(BUILD)/dll/%.o)
+	$(CC) -shared -Wl,--out-implib,$(BUILD)/libmmf.dll.a $(LDFLAGS) \
+	    -o $@ $^ $(LIBS)
 
 # ---- Python extension ------------------------------------------------------
 # The core sources are compiled straight into the extension (no libmmf.so
@@ -104,8 +123,9 @@ test-py:
 
 # ---- install -------------------------------------------------------------------
 install: lib
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include/mmf $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/mmf.h $(DESTDIR)$(PREFIX)/include/mmf.h
+	install -m 644 include/mmf/*.h $(DESTDIR)$(PREFIX)/include/mmf/
 	install -m 644 $(BUILD)/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.a
 	install -m 755 $(BUILD)/libmmf.so $(DESTDIR)$(PREFIX)/lib/libmmf.so.0
 	ln -sf libmmf.so.0 $(DESTDIR)$(PREFIX)/lib/libmmf.so
@@ -118,6 +138,7 @@ install: lib
 	    if [ "$$(id -u)" = 0 ]; then echo "  ldconfig"; ldconfig; fi ;; esac
 
 uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/mmf
 	rm -f $(DESTDIR)$(PREFIX)/include/mmf.h \
 	      $(DESTDIR)$(PREFIX)/lib/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.so \
 	      $(DESTDIR)$(PREFIX)/lib/libmmf.so.0 \

@@ -90,6 +90,7 @@ mmf_extension = Extension(
     include_dirs=["include", "src"]
     + [os.path.join("src", d) for d in platform_dirs()],
     depends=[os.path.join("include", "mmf.h")]
+    + sorted(glob.glob(os.path.join("include", "mmf", "*.h")))
     + sorted(glob.glob(os.path.join("python", "*.h")))
     + sorted(glob.glob(os.path.join("src", "*.h")))
     + sorted(h for d in platform_dirs()

@@ -14,13 +14,22 @@
  * - Every fallible function returns an mmf_status: MMF_OK (0) or a negative
  *   value from MMF_STATUS_MAP below. Values are pinned and never change.
  *   Results come back through out-parameters.
- * - When a function returns MMF_ESYS, the OS error (errno on POSIX) is kept in
- *   the object: mmf_syserr() returns it and mmf_sysfunc() names the call.
+ * - When a function returns MMF_ESYS, the OS error (errno on POSIX,
+ *   GetLastError() on Windows) is kept in the object: mmf_syserr() returns
+ *   it and mmf_sysfunc() names the call ("mmap", "MapViewOfFile", ...).
  *   When it returns MMF_EFAULT, a SIGBUS or SIGSEGV was raised while libmmf
  *   itself touched the mapped bytes (typically: the file was truncated under
  *   the map, or an I/O error); mmf_syserr() is EIO (SIGBUS) or EFAULT
  *   (SIGSEGV) and mmf_fault_offset() is the offset of the fault in the map.
+ *   On Windows the faults are EXCEPTION_IN_PAGE_ERROR, whose mmf_syserr()
+ *   is the I/O error as a Win32 code (the NTSTATUS of the exception turned
+ *   into one), and an access violation inside the map, whose mmf_syserr()
+ *   is ERROR_NOACCESS (998), as CPython reports them.
  *   The operation then changed nothing: the cursor is where it was.
+ * - Windows: fd arguments are C runtime descriptors (_open(), _fileno()),
+ *   whose HANDLE libmmf duplicates; flags and prot take MMF_MAP_* and
+ *   MMF_PROT_* (which are the platform's MAP_* and PROT_* on POSIX); offsets
+ *   must be multiples of mmf_granularity(), 64 KiB. See docs/windows.md.
  * - Positions, lengths and indices are byte counts from the start of the map.
  *   Python-level conveniences (negative indices, None, slices) are the
  *   caller's business: the library takes normalised values.
@@ -30,7 +39,8 @@
  * Thread safety
  * -------------
  * There is no global mutable state apart from the process-wide fault guard
- * (signal handlers for SIGBUS and SIGSEGV, installed once). Distinct objects
+ * (signal handlers for SIGBUS and SIGSEGV, installed once; on Windows a
+ * vectored exception handler). Distinct objects
  * may be used from distinct threads freely. One object used from several
  * threads needs external locking around every call that takes a non-const
  * mmf_map *; calls taking a const mmf_map * may run concurrently with each
@@ -66,6 +76,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The platform's part of this header: the mapping constants under the
+ * names MMF_MAP_* and MMF_PROT_*, and the private fields of mmf_map
+ * (MMF_PLATFORM_FIELDS). The one platform choice of the public header. */
+#if defined(_WIN32)
+#include "mmf/win.h"
+#else
+#include "mmf/unix.h"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -78,8 +97,16 @@ extern "C" {
 /* MMF_EXPORT marks the API for export from libmmf.so. A program that
  * compiles the core's sources into itself (the Python extension does)
  * defines MMF_EMBED: then nothing is exported, and calls into the core are
- * direct calls instead of calls through the PLT. */
+ * direct calls instead of calls through the PLT. On Windows, the build of
+ * mmf.dll defines MMF_BUILD_DLL (dllexport) and a program linking with the
+ * DLL defines MMF_USE_DLL (dllimport); a static link defines neither. */
 #if defined(MMF_EMBED)
+#define MMF_EXPORT
+#elif defined(_WIN32) && defined(MMF_BUILD_DLL)
+#define MMF_EXPORT __declspec(dllexport)
+#elif defined(_WIN32) && defined(MMF_USE_DLL)
+#define MMF_EXPORT __declspec(dllimport)
+#elif defined(_WIN32)
 #define MMF_EXPORT
 #elif defined(__GNUC__) && __GNUC__ >= 4
 #define MMF_EXPORT __attribute__((visibility("default")))
@@ -141,17 +168,12 @@ typedef struct mmf_map {
     int64_t offset;       /* file offset of data[0] */
     size_t pins;          /* outstanding mmf_pin() calls */
     int fd;               /* private duplicate of the file, or -1 */
-    int flags;            /* final platform mapping flags */
-    int prot;             /* platform protection bits */
     mmf_access access;    /* effective access mode */
     unsigned char trackfd;    /* 1 if the library keeps a private fd */
     unsigned char anonymous;  /* 1 for anonymous memory */
     unsigned char readable;   /* 0 for PROT_NONE and exec-only maps */
     unsigned char writable;   /* 0 for ACCESS_READ */
-    uint64_t fd_dev;      /* identity of fd, checked before each use */
-    uint64_t fd_ino;
-    unsigned char fd_known;   /* 1 once fd_dev/fd_ino are set */
-    unsigned char memfd;      /* 1 for an mmf_open_anon(MMF_OPT_MEMFD) map */
+    MMF_PLATFORM_FIELDS   /* the backend's own (mmf/unix.h, mmf/win.h) */
     size_t page_size;     /* the page size backing the map */
     size_t delta;         /* data - the mapping's start (unaligned offset) */
     size_t mapped;        /* the mapping's length from data - delta */
@@ -186,12 +208,14 @@ MMF_EXPORT const char *mmf_sysfunc(const mmf_map *m);
 MMF_EXPORT size_t mmf_fault_offset(const mmf_map *m);
 
 /* mmf_pagesize() : The page size; mmf_granularity() : the alignment that
- * mmf_open() requires of offset (the page size on POSIX). */
+ * mmf_open() requires of offset (the page size on POSIX, the allocation
+ * granularity on Windows: 64 KiB). */
 MMF_EXPORT size_t mmf_pagesize(void);
 MMF_EXPORT size_t mmf_granularity(void);
 
 /* mmf_guard_install() : Install (or move back in front) the fault guard's
- * SIGBUS and SIGSEGV handlers. The library calls it once by itself; call it
+ * SIGBUS and SIGSEGV handlers (Windows: its vectored exception handler,
+ * first in the list). The library calls it once by itself; call it
  * again after another component installed its own handlers for those
  * signals. Idempotent and thread-safe. The handlers that were there before
  * are kept and called for every fault that is not libmmf's own.
@@ -260,6 +284,17 @@ MMF_EXPORT mmf_status mmf_resolve_access(int *flags, int *prot,
 MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
                                int prot, mmf_access access, int64_t offset,
                                int trackfd);
+
+/* mmf_open_tagged() : mmf_open() with a name for the section (Python's
+ * tagname, Windows only): a map of the same tagname in any process shares
+ * the memory (named shared memory when fd is MMF_ANONYMOUS); a section of
+ * that name that exists already is opened (its size then bounds length).
+ * tagname NULL is mmf_open().
+ * @return as mmf_open(), and MMF_ENOTSUP for a tagname on POSIX. */
+MMF_EXPORT mmf_status mmf_open_tagged(mmf_map *m, int fd, size_t length,
+                                      int flags, int prot, mmf_access access,
+                                      int64_t offset, int trackfd,
+                                      const char *tagname);
 
 /* mmf_open_path() : Open the file at path and map it (beyond Python's
  * mmap; the modes of numpy.memmap):
