@@ -75,14 +75,16 @@ $(BUILD)/libmmf.so: $(PIC_OBJ)
 	$(CC) -shared -Wl,-soname,libmmf.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Windows: the DLL's objects export the API (MMF_BUILD_DLL); a program
-# linking build/libmmf.dll.a defines MMF_USE_DLL.
+# linking build/libmmf.dll.a defines MMF_USE_DLL. libgcc (the CPU
+# detection of the search, emutls) is linked in: mmf.dll needs no
+# libgcc_s_seh-1.dll beside it.
 $(BUILD)/dll/%.o: %.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DMMF_BUILD_DLL $(CFLAGS) $(WARN) -c $< -o $@
 
 $(BUILD)/mmf.dll: $(CORE_SRC:%.c=$(BUILD)/dll/%.o)
-	$(CC) -shared -Wl,--out-implib,$(BUILD)/libmmf.dll.a $(LDFLAGS) \
-	    -o $@ $^ $(LIBS)
+	$(CC) -shared -static-libgcc -Wl,--out-implib,$(BUILD)/libmmf.dll.a \
+	    $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # ---- Python extension ------------------------------------------------------
 # The core sources are compiled straight into the extension (no libmmf.so
