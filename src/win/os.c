@@ -194,8 +194,14 @@ static mmf_status
 check_file_size(mmf_map *m, HANDLE h, size_t *length, int64_t offset)
 {
     uint64_t fsize;
+    DWORD type;
 
-    if (mmf__sys.file_type(h) != FILE_TYPE_DISK)
+    /* FILE_TYPE_UNKNOWN is a failure only with an error to say so */
+    SetLastError(NO_ERROR);
+    type = mmf__sys.file_type(h);
+    if (type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR)
+        return mmf__syserr(m, "GetFileType", (int)GetLastError());
+    if (type != FILE_TYPE_DISK)
         return MMF_OK;
     if (!mmf__sys.file_size(h, &fsize))
         return mmf__syserr(m, "GetFileSizeEx", (int)GetLastError());

@@ -32,8 +32,10 @@ w_group_setup(void **state)
     GRAN = mmf_granularity();
     if (GetTempPathA(sizeof tmp, tmp) == 0)
         return -1;
-    snprintf(dir, sizeof dir, "%smmf-test-%lu", tmp,
-             (unsigned long)GetCurrentProcessId());
+    /* Wine reuses process ids: the clock as well */
+    snprintf(dir, sizeof dir, "%smmf-test-%lu-%llu", tmp,
+             (unsigned long)GetCurrentProcessId(),
+             (unsigned long long)GetTickCount64());
     return CreateDirectoryA(dir, NULL) ? 0 : -1;
 }
 
