@@ -140,8 +140,8 @@ build_tests() {
 }
 
 # The examples Windows can run: hello and anonymous (fork.c needs fork(),
-# which Windows does not have); and one more build of hello linked with
-# mmf.dll, to prove the DLL's exports.
+# which Windows does not have); one more build of hello linked with
+# mmf.dll, to prove the DLL's exports; the fuzz replay.
 build_examples() {
     mkdir -p "$B/ex" || return 1
     for e in hello anonymous; do
@@ -152,7 +152,11 @@ build_examples() {
     # shellcheck disable=SC2086
     $cc -Iinclude -DMMF_USE_DLL $cflags $warn examples/hello.c \
         -o "$B/ex/hello_dll.exe" "$B/lib/libmmf.dll.a" || return 1
-    cp "$B/lib/mmf.dll" "$B/ex/"
+    cp "$B/lib/mmf.dll" "$B/ex/" || return 1
+    mkdir -p "$B/fuzz" || return 1
+    # shellcheck disable=SC2086
+    $cc $inc $cflags $warn tests/fuzz/fuzz_ops.c tests/fuzz/replay.c \
+        "$B/lib/libmmf.a" -o "$B/fuzz/replay.exe"
 }
 
 # ---- run ------------------------------------------------------------------------
@@ -185,6 +189,15 @@ run_examples() {
     echo "  not run: fork (Windows has no fork())"
 }
 
+
+# The corpus, under the Windows model of fuzz_ops.c (tests/fuzz/fuzz_win.h):
+# truncation under a map is refused, shared anonymous maps grow.
+run_fuzz() {
+    wine "$B/fuzz/replay.exe" tests/fuzz/corpus 2>&1 | tr -d '\r' \
+        >"$B/fuzz/out"
+    tail -1 "$B/fuzz/out"
+    grep -q "all checks held" "$B/fuzz/out" || { tail -20 "$B/fuzz/out"; return 1; }
+}
 
 # Each test program in turn; cmocka's lines summed: run, passed, skipped
 # (with the reason W_SKIP printed before each skip).
@@ -246,9 +259,10 @@ install_missing || exit 1
 step "libmmf, $cc -Werror (static and mmf.dll)" build_lib
 cmocka() { apt_setup && cmocka_build; }
 step "cmocka from Debian's source package, built with $cc" cmocka
-step "examples build" build_examples
+step "examples and fuzz replay build" build_examples
 step "Wine prefix" wine_start
 step "examples under Wine against the Linux output" run_examples
+step "fuzz corpus replay under Wine" run_fuzz
 step "C tests under Wine (tests/c/win)" c_tests
 echo
 echo "win ($(($(date +%s) - start)) s):$failures"
