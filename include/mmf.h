@@ -313,6 +313,9 @@ MMF_EXPORT mmf_status mmf_open_tagged(mmf_map *m, int fd, size_t length,
  * FIFO, a socket or a character device other than /dev/zero is MMF_ESYS
  * ENODEV from "mmap" (what mmap() says of them).
  * Offsets follow mmf_open() on 32-bit targets (64-bit, never truncated).
+ * Windows: path is UTF-8, opened with CreateFileW; "w+" sets the size
+ * (no allocation call), the view starts at the 64 KiB boundary below
+ * offset, and an empty map is a reservation of 64 KiB never touched.
  * @return MMF_OK, MMF_EINVAL (mode, size, offset < 0 or beyond what the
  *         platform's mapping call takes), MMF_EOFFSET
  *         (offset past the end), MMF_ELENGTH (offset + size past the end),
@@ -342,7 +345,8 @@ MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
  *   tail but keeps the memfd's size. It behaves as a file map otherwise
  *   (mmf_size() is the memfd's size).
  * The options need an anonymous map; MEMFD also a shared one (flags
- * MAP_SHARED); HUGEPAGES not MAP_HUGETLB: MMF_EINVAL otherwise.
+ * MAP_SHARED); HUGEPAGES not MAP_HUGETLB: MMF_EINVAL otherwise. Windows
+ * has neither: any option is MMF_ENOTSUP.
  * @return as mmf_open(), and MMF_EINVAL for options it cannot take. */
 MMF_EXPORT mmf_status mmf_open_anon(mmf_map *m, size_t length, int flags,
                                     int prot, mmf_access access,
@@ -355,8 +359,9 @@ MMF_EXPORT mmf_status mmf_open_anon(mmf_map *m, size_t length, int flags,
 MMF_EXPORT size_t mmf_page_size(const mmf_map *m);
 
 /* mmf_fileno() : The map's private file descriptor (a duplicate of the
- * caller's, or the memfd), or -1 (anonymous map, trackfd off, closed). It
- * stays the map's: do not close it. */
+ * caller's, or the memfd), or -1 (anonymous map, trackfd off, closed; on
+ * Windows always: the map keeps a HANDLE). It stays the map's: do not
+ * close it. */
 MMF_EXPORT int mmf_fileno(const mmf_map *m);
 
 /* mmf_close() : Unmap and close the private fd. Closing a closed map does
@@ -599,6 +604,8 @@ MMF_EXPORT mmf_status mmf_count_part(const mmf_map *m, const void *needle,
  * flags are the platform's msync flags; 0 means synchronous (MS_SYNC).
  * offset must be page-aligned or the OS refuses it (MMF_ESYS, EINVAL). For
  * ACCESS_READ and ACCESS_COPY maps this checks the range and does nothing.
+ * Windows: FlushViewOfFile() then FlushFileBuffers() (the map's own
+ * handle); flags are ignored; any offset.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (offset > length or
  *         size > length - offset), MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_flush(mmf_map *m, size_t offset, size_t size,
@@ -611,7 +618,8 @@ MMF_EXPORT mmf_status mmf_flush(mmf_map *m, size_t offset, size_t size,
  *
  * mmf_lock() / mmf_unlock() : Lock the range's pages in RAM (mlock), or
  * unlock them. Locked pages are never paged out; RLIMIT_MEMLOCK bounds
- * them (MMF_ESYS with ENOMEM or EPERM).
+ * them (MMF_ESYS with ENOMEM or EPERM). Windows: VirtualLock() and
+ * VirtualUnlock(), bounded by the working set's minimum.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_lock(mmf_map *m, size_t start, size_t length);
 MMF_EXPORT mmf_status mmf_unlock(mmf_map *m, size_t start, size_t length);
@@ -620,7 +628,7 @@ MMF_EXPORT mmf_status mmf_unlock(mmf_map *m, size_t start, size_t length);
  * writing (write 1: the pages are made writable and dirty-ready, so that
  * later stores take no fault), with MADV_POPULATE_READ / _WRITE where the
  * kernel has them (Linux 5.14) and a guarded loop touching each page
- * elsewhere. A page that cannot be had (a hole past the end of the file)
+ * elsewhere (Windows too). A page that cannot be had (a hole past the end of the file)
  * fails the call: MMF_ESYS (EFAULT) from the kernel, or MMF_EFAULT from
  * the loop.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ENOREAD (write 0 on an
@@ -630,14 +638,15 @@ MMF_EXPORT mmf_status mmf_populate(mmf_map *m, size_t start, size_t length,
                                    int write);
 
 /* mmf_resident() : How many bytes of the range are resident in RAM now
- * (mincore), in *bytes: the resident pages, each counted for its part
- * inside [start, start + length).
+ * (mincore; Windows: QueryWorkingSetEx), in *bytes: the resident pages,
+ * each counted for its part inside [start, start + length).
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ENOMEM, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_resident(mmf_map *m, size_t start, size_t length,
                                    size_t *bytes);
 
 /* mmf_protect() : Change the protection of the whole map to prot (the
- * platform's PROT_* bits, with mprotect), and what the map allows with it:
+ * platform's PROT_* bits, with mprotect; Windows: MMF_PROT_* bits, with
+ * VirtualProtect), and what the map allows with it:
  * reads need PROT_READ (or PROT_WRITE), writes PROT_WRITE. An ACCESS_READ
  * map stays read-only (MMF_EREADONLY for PROT_WRITE). Refused while the map
  * is pinned (MMF_EBUSY): an exported view must not lose the access it was
@@ -650,7 +659,9 @@ MMF_EXPORT mmf_status mmf_protect(mmf_map *m, int prot);
  * platform's MADV_* value. The address of byte start must be page-aligned
  * (else MMF_ESYS, EINVAL): never widened, even for a map of
  * mmf_open_path() at an unaligned offset, as advice such as MADV_REMOVE
- * destroys what it covers.
+ * destroys what it covers. Windows: MMF_MADV_NORMAL does nothing,
+ * MMF_MADV_WILLNEED is PrefetchVirtualMemory(), MMF_MADV_FREE is
+ * DiscardVirtualMemory(), any other advice MMF_ENOTSUP (mmf/win.h).
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (start >= length), MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_madvise(mmf_map *m, int advice, size_t start,
                                   size_t length);
@@ -672,6 +683,12 @@ MMF_EXPORT mmf_status mmf_size(mmf_map *m, uint64_t *out);
  * (MMF_ERANGE), growing a shared anonymous map (MMF_ENOTSUP), zeroing the
  * grown part of an anonymous map's last page (MMF_EFAULT), then the OS
  * (MMF_ESYS; EBADF if the private fd was closed or replaced).
+ * Windows: every resize maps anew (the data pointer moves), and shared
+ * anonymous maps can grow. A map of mmf_open_tagged() is refused while
+ * another handle holds its section (MMF_ESYS, ERROR_ALREADY_EXISTS, as
+ * CPython refuses it). If mapping fails after a shrink cut the file, the
+ * map is back at its old size but the bytes cut read as zeros (Windows
+ * cannot cut a file that has a view, so they cannot stay mapped).
  * @return MMF_OK, MMF_ECLOSED, MMF_EBUSY, MMF_ENOTRACK, MMF_ENORESIZE,
  *         MMF_ERANGE, MMF_ENOTSUP, MMF_EFAULT, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_resize(mmf_map *m, size_t newsize);
