@@ -5,16 +5,18 @@
  * itself touches the mapped bytes, becomes MMF_EFAULT with the offset, as
  * the POSIX guard does for SIGBUS and SIGSEGV (src/posix/guard.c).
  *
- * How: mmf__guarded() arms a per-thread record (a __builtin_setjmp
- * buffer, the map's range) and runs the access. A vectored exception
- * handler, first in the process's list, accepts an exception only when
- * this thread is armed and it is an in-page error, or an access violation
- * whose address lies in the armed range. It then makes the thread resume
- * at landing(), as if the faulting instruction had called it, and landing
- * jumps back to mmf__guarded() (__builtin_longjmp: no unwinding, the
- * access routine holds nothing). Every other exception goes on to the
- * handlers after ours and to SEH, unchanged. No system call on the way in
- * or out of an access.
+ * How: mmf__guarded() arms a record on its stack (a __builtin_setjmp
+ * buffer, the map's range), which a TLS slot points at while the access
+ * runs. A vectored exception handler, first in the process's list, accepts
+ * an exception only when it is an in-page error, or an access violation
+ * whose address lies in the armed range, and this thread is armed. It then
+ * makes the thread resume at landing(), which jumps back to mmf__guarded()
+ * (__builtin_longjmp: no unwinding, the access routine holds nothing).
+ * Every other exception goes on to the handlers after ours and to SEH,
+ * unchanged. No system call on the way in or out of an access, and the
+ * handler allocates nothing (a TLS slot, not __thread: mingw's emulated TLS
+ * allocates on a thread's first use, which an exception raised inside the
+ * heap would turn into a deadlock).
  */
 #define _WIN32_WINNT 0x0A00
 #define WIN32_LEAN_AND_MEAN
@@ -27,24 +29,40 @@
 struct guard {
     void *env[5]; /* __builtin_setjmp's buffer */
     uintptr_t lo, hi;
-    volatile LONG active;
     DWORD code;     /* the exception */
     uintptr_t addr; /* the address it names */
     LONG ntstatus;  /* an in-page error's cause */
 };
 
-static __thread struct guard guard_tls;
-
-/* Process-wide by nature: the list of vectored handlers is per process. */
+/* Process-wide by nature: the list of vectored handlers is per process.
+ * The TLS slot points at this thread's armed record, or is NULL. */
 static INIT_ONCE install_once = INIT_ONCE_STATIC_INIT;
 static SRWLOCK install_lock = SRWLOCK_INIT;
 static void *installed; /* AddVectoredExceptionHandler()'s handle */
+static DWORD slot = TLS_OUT_OF_INDEXES;
 
-/* Where a guarded fault resumes: back into mmf__guarded(). */
-static void __attribute__((noinline, noreturn))
-landing(void)
+/* This thread's armed record, or NULL; the thread's last error is kept
+ * (TlsGetValue() sets it). */
+static struct guard *
+armed(void)
 {
-    __builtin_longjmp(guard_tls.env, 1);
+    DWORD err = GetLastError();
+    struct guard *g = slot == TLS_OUT_OF_INDEXES ? NULL : TlsGetValue(slot);
+    SetLastError(err);
+    return g;
+}
+
+/* Where a guarded fault resumes: back into mmf__guarded(). g comes in a
+ * register (fastcall on x86: the handler cannot push on the stack). */
+#if defined(__i386__)
+#define LANDING_CC __attribute__((fastcall))
+#else
+#define LANDING_CC
+#endif
+static void LANDING_CC __attribute__((noinline, noreturn))
+landing(struct guard *g)
+{
+    __builtin_longjmp(g->env, 1);
 }
 
 /* Make the thread of c resume in landing(), on the stack below the
@@ -54,18 +72,21 @@ landing(void)
  * and landing() never returns. 256 bytes below: landing()'s own home
  * space stays clear of the frames above. */
 static int
-resume_at_landing(CONTEXT *c)
+resume_at_landing(CONTEXT *c, struct guard *g)
 {
 #if defined(__x86_64__)
     c->Rsp = ((c->Rsp - 256) & ~(DWORD64)15) - 8;
     c->Rip = (DWORD64)(uintptr_t)landing;
+    c->Rcx = (DWORD64)(uintptr_t)g;
     return 1;
 #elif defined(__i386__)
     c->Esp = ((c->Esp - 256) & ~(DWORD)15) - 4;
     c->Eip = (DWORD)(uintptr_t)landing;
+    c->Ecx = (DWORD)(uintptr_t)g;
     return 1;
 #else
     (void)c;
+    (void)g;
     return 0; /* no port: the fault goes on to the other handlers */
 #endif
 }
@@ -74,12 +95,13 @@ static LONG CALLBACK
 handler(EXCEPTION_POINTERS *ep)
 {
     const EXCEPTION_RECORD *er = ep->ExceptionRecord;
-    struct guard *g = &guard_tls;
+    struct guard *g;
     uintptr_t addr;
 
-    if (!g->active || er->NumberParameters < 2
+    if (er->NumberParameters < 2
         || (er->ExceptionCode != EXCEPTION_IN_PAGE_ERROR
-            && er->ExceptionCode != EXCEPTION_ACCESS_VIOLATION))
+            && er->ExceptionCode != EXCEPTION_ACCESS_VIOLATION)
+        || (g = armed()) == NULL)
         return EXCEPTION_CONTINUE_SEARCH;
     addr = (uintptr_t)er->ExceptionInformation[1];
     /* an in-page error while armed comes from a mapped file in our copy
@@ -87,9 +109,9 @@ handler(EXCEPTION_POINTERS *ep)
     if (er->ExceptionCode == EXCEPTION_ACCESS_VIOLATION
         && (addr < g->lo || addr >= g->hi))
         return EXCEPTION_CONTINUE_SEARCH;
-    if (!resume_at_landing(ep->ContextRecord))
+    if (!resume_at_landing(ep->ContextRecord, g))
         return EXCEPTION_CONTINUE_SEARCH;
-    g->active = 0;
+    TlsSetValue(slot, NULL); /* disarmed */
     g->code = er->ExceptionCode;
     g->addr = addr;
     g->ntstatus = er->ExceptionCode == EXCEPTION_IN_PAGE_ERROR
@@ -126,6 +148,7 @@ install_first(INIT_ONCE *once, void *param, void **ctx)
     (void)once;
     (void)param;
     (void)ctx;
+    slot = TlsAlloc(); /* TLS_OUT_OF_INDEXES: accesses run unguarded */
     mmf_guard_install(NULL);
     return TRUE;
 }
@@ -171,24 +194,23 @@ fault_status(const mmf_map *m, const struct guard *g)
 mmf_status
 mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx)
 {
-    struct guard *g = &guard_tls;
+    struct guard g;
     const mmf_map *volatile vm = m;
 
-    if (g->active) { /* nested: the outer guard covers us */
-        fn(ctx);
+    mmf__guard_ready();
+    if (slot == TLS_OUT_OF_INDEXES || armed() != NULL) {
+        fn(ctx); /* nested: the outer guard covers us */
         return MMF_OK;
     }
-    mmf__guard_ready();
-    if (__builtin_setjmp(g->env) != 0)
-        return fault_status(vm, &guard_tls);
-    g->lo = (uintptr_t)m->data;
-    g->hi = (uintptr_t)m->data + m->size;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    g->active = 1;
+    g.lo = (uintptr_t)m->data;
+    g.hi = (uintptr_t)m->data + m->size;
+    if (__builtin_setjmp(g.env) != 0)
+        return fault_status(vm, &g);
+    TlsSetValue(slot, &g);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     fn(ctx);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    g->active = 0;
+    TlsSetValue(slot, NULL);
     return MMF_OK;
 }
 

@@ -178,6 +178,32 @@ foreign_faults_reach_the_next_handler(void **state)
     ASSERT_OK(mmf_close(&m));
 }
 
+/* While armed too: an access violation outside the map (here, in the
+ * caller's buffer during a read) is not the guard's, and goes on. */
+static void
+foreign_faults_while_armed_go_on(void **state)
+{
+    void *h;
+    mmf_map m;
+    size_t n = 0;
+
+    (void)state;
+    w_open_anon(&m, PAGE, MMF_MAP_SHARED);
+    memset(w_data(&m), 'r', PAGE);
+    foreign_page = VirtualAlloc(NULL, PAGE, MEM_COMMIT | MEM_RESERVE,
+                                PAGE_NOACCESS);
+    ASSERT_TRUE(foreign_page != NULL);
+    h = AddVectoredExceptionHandler(0, fix_foreign);
+    foreign_seen = 0;
+    ASSERT_OK(mmf_read(&m, foreign_page, 1000, &n));
+    ASSERT_EQ(n, 1000);
+    ASSERT_EQ(foreign_seen, 1);
+    ASSERT_EQ(foreign_page[999], 'r');
+    RemoveVectoredExceptionHandler(h);
+    VirtualFree(foreign_page, 0, MEM_RELEASE);
+    ASSERT_OK(mmf_close(&m));
+}
+
 /* mmf_guard_install() again puts the guard first: in front of a handler
  * that would otherwise see (and here: count and refuse) libmmf's faults. */
 static volatile LONG first_seen;
@@ -235,6 +261,7 @@ main(void)
         W_TEST(many_faults_in_a_row),
         W_TEST(faults_in_other_threads),
         W_TEST(foreign_faults_reach_the_next_handler),
+        W_TEST(foreign_faults_while_armed_go_on),
         W_TEST(guard_install_moves_the_guard_first),
         W_TEST(in_page_error_is_efault),
     };
