@@ -628,9 +628,9 @@ MMF_EXPORT mmf_status mmf_unlock(mmf_map *m, size_t start, size_t length);
  * writing (write 1: the pages are made writable and dirty-ready, so that
  * later stores take no fault), with MADV_POPULATE_READ / _WRITE where the
  * kernel has them (Linux 5.14) and a guarded loop touching each page
- * elsewhere (Windows too). A page that cannot be had (a hole past the end of the file)
- * fails the call: MMF_ESYS (EFAULT) from the kernel, or MMF_EFAULT from
- * the loop.
+ * elsewhere (Windows too). A page that cannot be had (a hole past the end
+ * of the file) fails the call: MMF_ESYS (EFAULT) from the kernel, or
+ * MMF_EFAULT from the loop.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ENOREAD (write 0 on an
  *         unreadable map), MMF_EREADONLY (write 1 on a read-only map),
  *         MMF_ESYS, MMF_EFAULT. */

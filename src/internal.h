@@ -69,10 +69,10 @@ mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
  * [m->data, m->data + m->size). A SIGBUS/SIGSEGV inside that range while fn
  * runs abandons fn (it must hold no lock and own no allocation) and returns
  * MMF_EFAULT with m's syserr, sysfunc and fault_offset set (on Windows:
- * an EXCEPTION_IN_PAGE_ERROR, or an access violation inside the range). Otherwise
- * returns MMF_OK. The library touches mapped bytes only through it and the
- * fast primitives below (the backend's fast.h), which keep the same
- * contract. */
+ * an EXCEPTION_IN_PAGE_ERROR, or an access violation inside the range).
+ * Otherwise returns MMF_OK. The library touches mapped bytes only through
+ * it and the fast primitives below (the backend's fast.h), which keep the
+ * same contract. */
 typedef void (*mmf__access_fn)(void *ctx);
 mmf_status mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx);
 

@@ -2,9 +2,9 @@
  * search.c - forward and reverse substring search over plain memory: the
  * kernels behind mmf_find() and mmf_rfind().
  *
- * A 1-byte needle is memchr/memrchr (the backend's mmf__memrchr()), and a
- * haystack with fewer than 17 candidate positions is compared position by
- * position. Otherwise the search cycles (see search.h) through filter passes that compare three
+ * A 1-byte needle is memchr/memrchr, and a haystack with fewer than 17
+ * candidate positions is compared position by position. Otherwise the
+ * search cycles (see search.h) through filter passes that compare three
  * rare needle bytes at every position and verify the survivors; when
  * verification grows too expensive for the positions covered, a pass with
  * a filter learned from the failures; and when that fails too, a chunk

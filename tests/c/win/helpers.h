@@ -3,8 +3,9 @@
  * (cmocka, built with mingw and run under Wine by tools/win.sh). The
  * Windows counterpart of tests/c/helpers.h: temporary files in a private
  * folder, a handle-leak check around every test, assertions that print
- * both operands (with %llu: the C runtime's printf has no %zu), and W_SKIP, the only way a test skips: for a real
- * Windows difference or a named Wine limit, with the reason.
+ * both operands (with %llu: the C runtime's printf has no %zu), and
+ * W_SKIP, the only way a test skips: for a real Windows difference or a
+ * named Wine limit, with the reason.
  */
 #ifndef MMF_TEST_WIN_HELPERS_H
 #define MMF_TEST_WIN_HELPERS_H
@@ -100,7 +101,8 @@ int w_teardown(void **state);
 #define W_TEST(f) cmocka_unit_test_setup_teardown(f, w_setup, w_teardown)
 
 /* Run a group of tests with the fixtures above. */
-#define W_RUN(tests) cmocka_run_group_tests(tests, w_group_setup, w_group_teardown)
+#define W_RUN(tests)                                                        \
+    cmocka_run_group_tests(tests, w_group_setup, w_group_teardown)
 
 /* Skip this test for a reason that names the Windows difference or the
  * Wine limit: "w_skip: REASON" before cmocka's line (tools/win.sh). */
@@ -126,7 +128,7 @@ long long w_file_size(const char *path);
 /* Fail unless the file at path holds exactly want[0, len). */
 void w_assert_file_is(const char *path, const void *want, size_t len);
 
-/* ---- maps ---------------------------------------------------------------- */
+/* ---- maps --------------------------------------------------------------- */
 void w_open_anon(mmf_map *m, size_t len, int flags);
 /* The mapped bytes (pins and unpins: not across a resize or close). */
 unsigned char *w_data(mmf_map *m);
