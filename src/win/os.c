@@ -178,9 +178,10 @@ mmf__os_reprotect(mmf_map *m)
     DWORD old;
     int prot = m->prot;
 
-    /* mapped with the access of prot (map_section), unless prot has
-     * neither read nor write: then readable, to be taken away here */
-    if ((prot & (MMF_PROT_READ | MMF_PROT_WRITE)) != 0 || m->reserved)
+    /* A new view has the access its prot gave it (read-write after a
+     * resize); pages of another protection are set here: none (a view
+     * cannot be mapped without access), or what mmf_protect() set. */
+    if (prot == (MMF_PROT_READ | MMF_PROT_WRITE) || m->reserved)
         return MMF_OK;
     if (!mmf__sys.protect(mmf__os_base(m), m->mapped,
                           page_protect(m->flags, prot), &old))

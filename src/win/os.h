@@ -40,8 +40,8 @@ mmf_status mmf__os_map_section(mmf_map *m, HANDLE file, int prot,
  * m's section; both are cleared in m, errors ignored. */
 void mmf__os_unmap(mmf_map *m, void *base);
 
-/* Give the view of m the protection of m->prot (VirtualProtect), when it
- * is not what the view was mapped with. */
+/* Give the view of m the protection of m->prot (VirtualProtect), unless
+ * it is read-write, the access every view can start with. */
 mmf_status mmf__os_reprotect(mmf_map *m);
 
 /* path (UTF-8) as a new UTF-16 string (free() it), or NULL with the

@@ -205,6 +205,40 @@ resize_named_map(void **state)
     ASSERT_OK(mmf_close(&a));
 }
 
+/* The pages' protection from mmf_protect() survives a resize (a new
+ * view), as mremap() keeps it on Linux. */
+static DWORD
+page_protection(const void *p)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    ASSERT_TRUE(VirtualQuery(p, &mbi, sizeof mbi) == sizeof mbi);
+    return mbi.Protect;
+}
+
+static void
+resize_keeps_the_protection(void **state)
+{
+    int fd = w_make_file(NULL, PAGE, NULL);
+    mmf_map m;
+
+    (void)state;
+    w_open_anon(&m, PAGE, MMF_MAP_SHARED);
+    ASSERT_OK(mmf_protect(&m, MMF_PROT_READ));
+    ASSERT_OK(mmf_resize(&m, 2 * GRAN));
+    ASSERT_EQ(page_protection(w_data(&m)), PAGE_READONLY);
+    ASSERT_ST(mmf_set_byte(&m, 0, 1), MMF_EREADONLY);
+    ASSERT_OK(mmf_close(&m));
+    mmf_init(&m);
+    ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
+                       1));
+    ASSERT_EQ(page_protection(w_data(&m)), PAGE_READWRITE);
+    ASSERT_OK(mmf_protect(&m, MMF_PROT_READ));
+    ASSERT_OK(mmf_resize(&m, 3 * PAGE));
+    ASSERT_EQ(page_protection(w_data(&m) + 2 * PAGE), PAGE_READONLY);
+    ASSERT_OK(mmf_close(&m));
+    _close(fd);
+}
+
 static void
 resize_checks(void **state)
 {
@@ -375,6 +409,7 @@ main(void)
         W_TEST(resize_file_map_at_an_offset),
         W_TEST(resize_anonymous_map),
         W_TEST(resize_named_map),
+        W_TEST(resize_keeps_the_protection),
         W_TEST(resize_checks),
         W_TEST(mapped_file_cannot_be_truncated),
         W_TEST(madvise_forms),
