@@ -124,10 +124,12 @@ build_lib() {
         CFLAGS="$cflags" >"$B/lib.log" 2>&1 || { cat "$B/lib.log"; return 1; }
 }
 
-# The Windows tests, and those of tests/c/ that build on Windows as they
-# are (the search kernels); the other tests/c/ programs drive the POSIX API
-# itself (docs/windows.md).
-portable_tests="tests/c/test_search.c"
+# The Windows tests, and those of tests/c/ that test portable behaviour
+# and build on Windows with the Windows form of their fixtures
+# (tests/c/win/helpers.h, win/pages.h): the search kernels, find and
+# count. The other tests/c/ programs drive the POSIX API itself
+# (docs/windows.md).
+portable_tests="tests/c/test_search.c tests/c/test_find.c tests/c/test_count.c"
 win_tests() { ls tests/c/win/test_*.c $portable_tests; }
 
 # The tests link the static library (its system call table included) and
@@ -137,9 +139,8 @@ build_tests() {
     mkdir -p "$B/tests" || return 1
     for t in $(win_tests); do
         n=$(basename "$t" .c)
-        case $t in tests/c/win/*) h=tests/c/win/helpers.c ;; *) h= ;; esac
         # shellcheck disable=SC2086
-        $cc $inc -I"$C/include" $cflags $warn "$t" $h \
+        $cc $inc -I"$C/include" $cflags $warn "$t" tests/c/win/helpers.c \
             "$B/lib/libmmf.a" "$C/lib/libcmocka.a" -o "$B/tests/$n.exe" &
         [ "$(jobs -p | wc -l)" -ge 2 ] && { wait -n 2>/dev/null || wait; }
     done
@@ -284,7 +285,7 @@ step "examples and fuzz replay build" build_examples
 step "Wine prefix" wine_start
 step "examples under Wine against the Linux output" run_examples
 step "fuzz corpus replay under Wine" run_fuzz
-step "C tests under Wine (tests/c/win, tests/c/test_search.c)" c_tests
+step "C tests under Wine (tests/c/win; test_search, test_find, test_count)" c_tests
 echo
 echo "win ($(($(date +%s) - start)) s):$failures"
 echo "win: $passed passed, $failed failed"

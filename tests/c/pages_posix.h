@@ -1,6 +1,7 @@
 /*
  * pages_posix.h - for tests that need pages next to inaccessible ones, and
- * CPU time (test_search.c): the POSIX calls. Windows: win/pages.h.
+ * clocks (test_search.c, test_find.c): the POSIX calls. Windows:
+ * win/pages.h.
  */
 #ifndef MMF_TEST_PAGES_POSIX_H
 #define MMF_TEST_PAGES_POSIX_H
@@ -32,6 +33,13 @@ t_no_access(void *p, size_t len)
     return mprotect(p, len, PROT_NONE);
 }
 
+/* Give [p, p + len) read and write access back: 0, or -1. */
+static inline int
+t_read_write(void *p, size_t len)
+{
+    return mprotect(p, len, PROT_READ | PROT_WRITE);
+}
+
 static inline void
 t_pages_free(void *p, size_t len)
 {
@@ -46,6 +54,16 @@ t_cpu_seconds(void)
 
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Seconds of a monotonic clock. */
+static inline double
+t_wall_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 #endif /* MMF_TEST_PAGES_POSIX_H */

@@ -6,6 +6,7 @@
 #include "sys.h" /* src/win/sys.h: the table restored after each test */
 
 size_t PAGE, GRAN;
+const char *h_argv0;
 
 static char dir[MAX_PATH];
 static unsigned files;
@@ -24,7 +25,7 @@ w_skip_reason(const char *fmt, ...)
 }
 
 int
-w_group_setup(void **state)
+h_group_setup(void **state)
 {
     char tmp[MAX_PATH];
     (void)state;
@@ -41,7 +42,7 @@ w_group_setup(void **state)
 
 /* Remove every file of the folder, then the folder. */
 int
-w_group_teardown(void **state)
+h_group_teardown(void **state)
 {
     char pat[MAX_PATH + 4], path[2 * MAX_PATH];
     WIN32_FIND_DATAA fd;
@@ -73,7 +74,7 @@ w_handles(void)
 }
 
 int
-w_setup(void **state)
+h_setup(void **state)
 {
     (void)state;
     handles_before = w_handles();
@@ -81,7 +82,7 @@ w_setup(void **state)
 }
 
 int
-w_teardown(void **state)
+h_teardown(void **state)
 {
     unsigned long after;
     (void)state;
@@ -102,20 +103,20 @@ w_new_path(char *path)
 }
 
 unsigned char
-w_pattern(size_t i)
+h_pattern(size_t i)
 {
     return (unsigned char)(1 + (i * 7 + i / 251) % 253);
 }
 
 void
-w_fill_pattern(unsigned char *buf, size_t len, size_t from)
+h_fill_pattern(unsigned char *buf, size_t len, size_t from)
 {
     for (size_t i = 0; i < len; i++)
-        buf[i] = w_pattern(from + i);
+        buf[i] = h_pattern(from + i);
 }
 
 int
-w_make_file(const void *data, size_t len, char *path)
+h_make_file(const void *data, size_t len, char *path)
 {
     char own[MAX_PATH];
     char *p = path != NULL ? path : own;
@@ -131,7 +132,7 @@ w_make_file(const void *data, size_t len, char *path)
         if (data != NULL)
             memcpy(chunk, (const unsigned char *)data + done, n);
         else
-            w_fill_pattern(chunk, n, done);
+            h_fill_pattern(chunk, n, done);
         if (_write(fd, chunk, (unsigned)n) != (int)n)
             fail_msg("_write %s failed", p);
         done += n;
@@ -140,7 +141,7 @@ w_make_file(const void *data, size_t len, char *path)
 }
 
 long long
-w_file_size(const char *path)
+h_file_size(const char *path)
 {
     WIN32_FILE_ATTRIBUTE_DATA a;
     if (!GetFileAttributesExA(path, GetFileExInfoStandard, &a))
@@ -149,7 +150,7 @@ w_file_size(const char *path)
 }
 
 void
-w_assert_file_is(const char *path, const void *want, size_t len)
+h_assert_file_is(const char *path, const void *want, size_t len)
 {
     FILE *f = fopen(path, "rb");
     unsigned char *got = malloc(len + 1);
@@ -175,7 +176,7 @@ w_assert_file_is(const char *path, const void *want, size_t len)
 }
 
 void
-w_open_anon(mmf_map *m, size_t len, int flags)
+h_open_anon(mmf_map *m, size_t len, int flags)
 {
     mmf_init(m);
     ASSERT_OK(mmf_open(m, MMF_ANONYMOUS, len, flags, RW, MMF_ACCESS_DEFAULT,
@@ -183,7 +184,7 @@ w_open_anon(mmf_map *m, size_t len, int flags)
 }
 
 unsigned char *
-w_data(mmf_map *m)
+h_data(mmf_map *m)
 {
     unsigned char *p = NULL;
     ASSERT_OK(mmf_pin(m, &p, NULL));
@@ -192,9 +193,28 @@ w_data(mmf_map *m)
 }
 
 size_t
-w_len(const mmf_map *m)
+h_len(const mmf_map *m)
 {
     size_t n = 0;
     ASSERT_OK(mmf_len(m, &n));
     return n;
+}
+
+size_t
+h_tell(const mmf_map *m)
+{
+    size_t n = 0;
+    ASSERT_OK(mmf_tell(m, &n));
+    return n;
+}
+
+void
+h_note(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    print_message("%s\n", buf);
 }

@@ -1,11 +1,14 @@
 /*
- * helpers.h - fixtures and assertions for libmmf's Windows C tests
+ * helpers.h - fixtures and assertions for libmmf's C tests on Windows
  * (cmocka, built with mingw and run under Wine by tools/win.sh). The
- * Windows counterpart of tests/c/helpers.h: temporary files in a private
- * folder, a handle-leak check around every test, assertions that print
- * both operands (with %llu: the C runtime's printf has no %zu), and
- * W_SKIP, the only way a test skips: for a real Windows difference or a
- * named Wine limit, with the reason.
+ * Windows implementation of the portable part of tests/c/helpers.h, under
+ * the same names (h_*, H_TEST, ASSERT_*), so that a test of portable
+ * behaviour builds on either (test_find.c, test_count.c): temporary files
+ * in a private folder, a handle-leak check around every test, assertions
+ * that print both operands (with %llu: the C runtime's printf has no %zu).
+ * Windows' own: w_new_path(), w_handles(), GRAN, and W_SKIP, the only way
+ * a test skips: for a real Windows difference or a named Wine limit, with
+ * the reason.
  */
 #ifndef MMF_TEST_WIN_HELPERS_H
 #define MMF_TEST_WIN_HELPERS_H
@@ -27,7 +30,7 @@
 
 #include "mmf.h"
 
-/* The page size and the allocation granularity, set by w_group_setup(). */
+/* The page size and the allocation granularity, set by h_group_setup(). */
 extern size_t PAGE, GRAN;
 
 #define RW (MMF_PROT_READ | MMF_PROT_WRITE)
@@ -53,6 +56,15 @@ extern size_t PAGE, GRAN;
             fail_msg("%s == %s\n    left %lld (0x%llx), right %lld (0x%llx)", \
                      #a, #b, a_, (unsigned long long)a_, b_,                \
                      (unsigned long long)b_);                               \
+    } while (0)
+
+#define ASSERT_UEQ(a, b)                                                    \
+    do {                                                                    \
+        unsigned long long a_ = (unsigned long long)(a);                    \
+        unsigned long long b_ = (unsigned long long)(b);                    \
+        if (a_ != b_)                                                       \
+            fail_msg("%s == %s\n    left %llu (0x%llx), right %llu (0x%llx)", \
+                     #a, #b, a_, a_, b_, b_);                               \
     } while (0)
 
 #define ASSERT_TRUE(c)                                                      \
@@ -93,16 +105,16 @@ extern size_t PAGE, GRAN;
 /* ---- fixtures ------------------------------------------------------------
  * The group fixtures make and remove the private folder; the per-test ones
  * restore the system call table and fail a test that leaks a handle. */
-int w_group_setup(void **state);
-int w_group_teardown(void **state);
-int w_setup(void **state);
-int w_teardown(void **state);
+int h_group_setup(void **state);
+int h_group_teardown(void **state);
+int h_setup(void **state);
+int h_teardown(void **state);
 
-#define W_TEST(f) cmocka_unit_test_setup_teardown(f, w_setup, w_teardown)
+#define H_TEST(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
 
 /* Run a group of tests with the fixtures above. */
 #define W_RUN(tests)                                                        \
-    cmocka_run_group_tests(tests, w_group_setup, w_group_teardown)
+    cmocka_run_group_tests(tests, h_group_setup, h_group_teardown)
 
 /* Skip this test for a reason that names the Windows difference or the
  * Wine limit: "w_skip: REASON" before cmocka's line (tools/win.sh). */
@@ -117,22 +129,29 @@ void w_skip_reason(const char *fmt, ...);
  * A new file in the private folder holding len bytes of data (NULL: the
  * pattern), open read-write in binary mode: its C runtime descriptor. The
  * path goes to path (MAX_PATH bytes) when not NULL. */
-int w_make_file(const void *data, size_t len, char *path);
+int h_make_file(const void *data, size_t len, char *path);
 /* A fresh path in the private folder (no file made). */
 void w_new_path(char *path);
 /* The pattern byte at offset i: not periodic over a page, never 0. */
-unsigned char w_pattern(size_t i);
-void w_fill_pattern(unsigned char *buf, size_t len, size_t from);
+unsigned char h_pattern(size_t i);
+void h_fill_pattern(unsigned char *buf, size_t len, size_t from);
 /* A file's size, -1 on error. */
-long long w_file_size(const char *path);
+long long h_file_size(const char *path);
 /* Fail unless the file at path holds exactly want[0, len). */
-void w_assert_file_is(const char *path, const void *want, size_t len);
+void h_assert_file_is(const char *path, const void *want, size_t len);
 
 /* ---- maps --------------------------------------------------------------- */
-void w_open_anon(mmf_map *m, size_t len, int flags);
+void h_open_anon(mmf_map *m, size_t len, int flags);
 /* The mapped bytes (pins and unpins: not across a resize or close). */
-unsigned char *w_data(mmf_map *m);
-size_t w_len(const mmf_map *m);
+unsigned char *h_data(mmf_map *m);
+size_t h_len(const mmf_map *m);
+size_t h_tell(const mmf_map *m);
+
+/* Path of the test program, set by main(). */
+extern const char *h_argv0;
+
+/* Print through cmocka's output. */
+void h_note(const char *fmt, ...);
 
 /* The value a new handle gets now: it moves when a handle leaked (the
  * lowest free slot of the handle table; GetProcessHandleCount() is a stub

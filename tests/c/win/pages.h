@@ -1,6 +1,7 @@
 /*
- * pages.h - for tests that need pages next to inaccessible ones, and CPU
- * time (test_search.c): the Windows calls. POSIX: ../pages_posix.h.
+ * pages.h - for tests that need pages next to inaccessible ones, and
+ * clocks (test_search.c, test_find.c): the Windows calls. POSIX:
+ * ../pages_posix.h.
  */
 #ifndef MMF_TEST_WIN_PAGES_H
 #define MMF_TEST_WIN_PAGES_H
@@ -31,6 +32,18 @@ t_no_access(void *p, size_t len)
     return VirtualProtect(p, len, PAGE_NOACCESS, &old) ? 0 : -1;
 }
 
+/* A private view (FILE_MAP_COPY, libmmf's MMF_MAP_PRIVATE) takes
+ * PAGE_WRITECOPY, not PAGE_READWRITE. */
+static inline int
+t_read_write(void *p, size_t len)
+{
+    DWORD old;
+    return VirtualProtect(p, len, PAGE_READWRITE, &old)
+                   || VirtualProtect(p, len, PAGE_WRITECOPY, &old)
+               ? 0
+               : -1;
+}
+
 static inline void
 t_pages_free(void *p, size_t len)
 {
@@ -51,6 +64,17 @@ t_cpu_seconds(void)
     u.LowPart = user.dwLowDateTime;
     u.HighPart = user.dwHighDateTime;
     return (double)(k.QuadPart + u.QuadPart) * 1e-7;
+}
+
+/* Seconds of a monotonic clock (the performance counter). */
+static inline double
+t_wall_seconds(void)
+{
+    LARGE_INTEGER now, freq;
+
+    QueryPerformanceCounter(&now);
+    QueryPerformanceFrequency(&freq);
+    return (double)now.QuadPart / (double)freq.QuadPart;
 }
 
 #endif /* MMF_TEST_WIN_PAGES_H */

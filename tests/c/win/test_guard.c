@@ -17,8 +17,8 @@ open_with_hole(mmf_map *m)
     unsigned char *p;
     DWORD old;
 
-    w_open_anon(m, 4 * PAGE, MMF_MAP_SHARED);
-    p = w_data(m);
+    h_open_anon(m, 4 * PAGE, MMF_MAP_SHARED);
+    p = h_data(m);
     memset(p, 'a', 4 * PAGE);
     ASSERT_TRUE(VirtualProtect(p + 2 * PAGE, PAGE, PAGE_NOACCESS, &old));
     return p;
@@ -164,7 +164,7 @@ foreign_faults_reach_the_next_handler(void **state)
     mmf_map m;
 
     (void)state;
-    w_open_anon(&m, PAGE, MMF_MAP_SHARED); /* the guard is installed */
+    h_open_anon(&m, PAGE, MMF_MAP_SHARED); /* the guard is installed */
     foreign_page = VirtualAlloc(NULL, PAGE, MEM_COMMIT | MEM_RESERVE,
                                 PAGE_NOACCESS);
     ASSERT_TRUE(foreign_page != NULL);
@@ -188,8 +188,8 @@ foreign_faults_while_armed_go_on(void **state)
     size_t n = 0;
 
     (void)state;
-    w_open_anon(&m, PAGE, MMF_MAP_SHARED);
-    memset(w_data(&m), 'r', PAGE);
+    h_open_anon(&m, PAGE, MMF_MAP_SHARED);
+    memset(h_data(&m), 'r', PAGE);
     foreign_page = VirtualAlloc(NULL, PAGE, MEM_COMMIT | MEM_RESERVE,
                                 PAGE_NOACCESS);
     ASSERT_TRUE(foreign_page != NULL);
@@ -256,14 +256,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        W_TEST(read_across_a_hole_is_efault),
-        W_TEST(every_kind_of_access_is_guarded),
-        W_TEST(many_faults_in_a_row),
-        W_TEST(faults_in_other_threads),
-        W_TEST(foreign_faults_reach_the_next_handler),
-        W_TEST(foreign_faults_while_armed_go_on),
-        W_TEST(guard_install_moves_the_guard_first),
-        W_TEST(in_page_error_is_efault),
+        H_TEST(read_across_a_hole_is_efault),
+        H_TEST(every_kind_of_access_is_guarded),
+        H_TEST(many_faults_in_a_row),
+        H_TEST(faults_in_other_threads),
+        H_TEST(foreign_faults_reach_the_next_handler),
+        H_TEST(foreign_faults_while_armed_go_on),
+        H_TEST(guard_install_moves_the_guard_first),
+        H_TEST(in_page_error_is_efault),
     };
     return W_RUN(tests);
 }

@@ -9,7 +9,7 @@ static void
 flush_reaches_the_file(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file("..........", 10, path);
+    int fd = h_make_file("..........", 10, path);
     mmf_map m;
 
     (void)state;
@@ -21,7 +21,7 @@ flush_reaches_the_file(void **state)
     ASSERT_OK(mmf_flush(&m, 3, 0, 0));
     ASSERT_ST(mmf_flush(&m, 11, 0, 0), MMF_ERANGE);
     ASSERT_ST(mmf_flush(&m, 5, 6, 0), MMF_ERANGE);
-    w_assert_file_is(path, "flushed...", 10);
+    h_assert_file_is(path, "flushed...", 10);
     ASSERT_OK(mmf_close(&m));
     _close(fd);
 }
@@ -32,7 +32,7 @@ anonymous_flush_succeeds(void **state)
     mmf_map m;
 
     (void)state;
-    w_open_anon(&m, 100, MMF_MAP_SHARED);
+    h_open_anon(&m, 100, MMF_MAP_SHARED);
     ASSERT_OK(mmf_flush(&m, 0, 100, 0));
     ASSERT_OK(mmf_close(&m));
 }
@@ -41,7 +41,7 @@ static void
 search_and_lines_over_a_file(void **state)
 {
     static const char text[] = "alpha\nbeta\ngamma beta\n";
-    int fd = w_make_file(text, sizeof text - 1, NULL);
+    int fd = h_make_file(text, sizeof text - 1, NULL);
     unsigned char line[32];
     ptrdiff_t at;
     size_t n, count;
@@ -78,7 +78,7 @@ rfind_of_one_byte_over_a_large_map(void **state)
     ptrdiff_t at;
 
     (void)state;
-    w_open_anon(&m, 4 * GRAN, MMF_MAP_PRIVATE);
+    h_open_anon(&m, 4 * GRAN, MMF_MAP_PRIVATE);
     ASSERT_OK(mmf_set_byte(&m, 5, 'x'));
     ASSERT_OK(mmf_set_byte(&m, 3 * GRAN + 9, 'x'));
     ASSERT_OK(mmf_rfind(&m, "x", 1, 0, SIZE_MAX, &at));
@@ -94,35 +94,35 @@ static void
 resize_file_map(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file(NULL, 100, path);
+    int fd = h_make_file(NULL, 100, path);
     unsigned char want[100];
     uint64_t size;
     mmf_map m;
 
     (void)state;
-    w_fill_pattern(want, sizeof want, 0);
+    h_fill_pattern(want, sizeof want, 0);
     mmf_init(&m);
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
                        1));
     ASSERT_OK(mmf_seek(&m, 50, 0, NULL));
     ASSERT_OK(mmf_resize(&m, 3 * GRAN));
-    ASSERT_EQ(w_len(&m), 3 * GRAN);
-    ASSERT_EQ(w_file_size(path), 3 * GRAN);
-    ASSERT_MEM_EQ(w_data(&m), want, 100);
-    ASSERT_EQ(w_data(&m)[3 * GRAN - 1], 0);
+    ASSERT_EQ(h_len(&m), 3 * GRAN);
+    ASSERT_EQ(h_file_size(path), 3 * GRAN);
+    ASSERT_MEM_EQ(h_data(&m), want, 100);
+    ASSERT_EQ(h_data(&m)[3 * GRAN - 1], 0);
     ASSERT_OK(mmf_set_byte(&m, 3 * GRAN - 1, 'e'));
     ASSERT_OK(mmf_resize(&m, 60));
-    ASSERT_EQ(w_file_size(path), 60);
+    ASSERT_EQ(h_file_size(path), 60);
     ASSERT_OK(mmf_size(&m, &size));
     ASSERT_EQ(size, 60);
-    ASSERT_EQ(w_len(&m), 60);
+    ASSERT_EQ(h_len(&m), 60);
     {
         size_t pos = 0;
         ASSERT_OK(mmf_tell(&m, &pos));
         ASSERT_EQ(pos, 50);
     }
     ASSERT_OK(mmf_close(&m));
-    w_assert_file_is(path, want, 60);
+    h_assert_file_is(path, want, 60);
     _close(fd);
 }
 
@@ -131,17 +131,17 @@ static void
 resize_file_map_at_an_offset(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file(NULL, GRAN + 10, path);
+    int fd = h_make_file(NULL, GRAN + 10, path);
     mmf_map m;
 
     (void)state;
     mmf_init(&m);
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
                        (int64_t)GRAN, 1));
-    ASSERT_EQ(w_len(&m), 10);
+    ASSERT_EQ(h_len(&m), 10);
     ASSERT_OK(mmf_resize(&m, 20));
-    ASSERT_EQ(w_file_size(path), GRAN + 20);
-    ASSERT_EQ(w_data(&m)[0], w_pattern(GRAN));
+    ASSERT_EQ(h_file_size(path), GRAN + 20);
+    ASSERT_EQ(h_data(&m)[0], h_pattern(GRAN));
     ASSERT_OK(mmf_close(&m));
     _close(fd);
 }
@@ -153,17 +153,17 @@ resize_anonymous_map(void **state)
     unsigned char b = 1;
 
     (void)state;
-    w_open_anon(&m, 10, MMF_MAP_SHARED);
+    h_open_anon(&m, 10, MMF_MAP_SHARED);
     ASSERT_OK(mmf_write(&m, "0123456789", 10));
     ASSERT_OK(mmf_resize(&m, 2 * GRAN));
-    ASSERT_MEM_EQ(w_data(&m), "0123456789", 10);
+    ASSERT_MEM_EQ(h_data(&m), "0123456789", 10);
     ASSERT_OK(mmf_get_byte(&m, 2 * GRAN - 1, &b));
     ASSERT_EQ(b, 0);
     ASSERT_OK(mmf_resize(&m, 4));
-    ASSERT_EQ(w_len(&m), 4);
-    ASSERT_MEM_EQ(w_data(&m), "0123", 4);
+    ASSERT_EQ(h_len(&m), 4);
+    ASSERT_MEM_EQ(h_data(&m), "0123", 4);
     ASSERT_OK(mmf_resize(&m, 8)); /* grown again: zeros, not "4567" */
-    ASSERT_MEM_EQ(w_data(&m), "0123\0\0\0\0", 8);
+    ASSERT_MEM_EQ(h_data(&m), "0123\0\0\0\0", 8);
     ASSERT_OK(mmf_close(&m));
 }
 
@@ -190,17 +190,17 @@ resize_named_map(void **state)
     ASSERT_OK(mmf_write(&a, "named", 5));
     ASSERT_ESYS(&a, mmf_resize(&a, 200), ERROR_ALREADY_EXISTS,
                 "CreateFileMappingW");
-    ASSERT_EQ(w_len(&a), 100);
+    ASSERT_EQ(h_len(&a), 100);
     ASSERT_OK(mmf_set_byte(&b, 99, 'b'));
     ASSERT_OK(mmf_get_byte(&a, 99, &x));
     ASSERT_EQ(x, 'b');
-    ASSERT_MEM_EQ(w_data(&a), "named", 5);
+    ASSERT_MEM_EQ(h_data(&a), "named", 5);
     ASSERT_OK(mmf_close(&b));
     ASSERT_OK(mmf_resize(&a, 2 * GRAN));
-    ASSERT_MEM_EQ(w_data(&a), "named", 5);
+    ASSERT_MEM_EQ(h_data(&a), "named", 5);
     ASSERT_OK(mmf_open_tagged(&c, MMF_ANONYMOUS, 2 * GRAN, MMF_MAP_SHARED,
                               RW, MMF_ACCESS_DEFAULT, 0, 1, name));
-    ASSERT_MEM_EQ(w_data(&c), "named", 5);
+    ASSERT_MEM_EQ(h_data(&c), "named", 5);
     ASSERT_OK(mmf_close(&c));
     ASSERT_OK(mmf_close(&a));
 }
@@ -218,23 +218,23 @@ page_protection(const void *p)
 static void
 resize_keeps_the_protection(void **state)
 {
-    int fd = w_make_file(NULL, PAGE, NULL);
+    int fd = h_make_file(NULL, PAGE, NULL);
     mmf_map m;
 
     (void)state;
-    w_open_anon(&m, PAGE, MMF_MAP_SHARED);
+    h_open_anon(&m, PAGE, MMF_MAP_SHARED);
     ASSERT_OK(mmf_protect(&m, MMF_PROT_READ));
     ASSERT_OK(mmf_resize(&m, 2 * GRAN));
-    ASSERT_EQ(page_protection(w_data(&m)), PAGE_READONLY);
+    ASSERT_EQ(page_protection(h_data(&m)), PAGE_READONLY);
     ASSERT_ST(mmf_set_byte(&m, 0, 1), MMF_EREADONLY);
     ASSERT_OK(mmf_close(&m));
     mmf_init(&m);
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
                        1));
-    ASSERT_EQ(page_protection(w_data(&m)), PAGE_READWRITE);
+    ASSERT_EQ(page_protection(h_data(&m)), PAGE_READWRITE);
     ASSERT_OK(mmf_protect(&m, MMF_PROT_READ));
     ASSERT_OK(mmf_resize(&m, 3 * PAGE));
-    ASSERT_EQ(page_protection(w_data(&m) + 2 * PAGE), PAGE_READONLY);
+    ASSERT_EQ(page_protection(h_data(&m) + 2 * PAGE), PAGE_READONLY);
     ASSERT_OK(mmf_close(&m));
     _close(fd);
 }
@@ -242,7 +242,7 @@ resize_keeps_the_protection(void **state)
 static void
 resize_checks(void **state)
 {
-    int fd = w_make_file(NULL, 100, NULL);
+    int fd = h_make_file(NULL, 100, NULL);
     mmf_map m;
 
     (void)state;
@@ -268,7 +268,7 @@ static void
 mapped_file_cannot_be_truncated(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file(NULL, 2 * PAGE, path);
+    int fd = h_make_file(NULL, 2 * PAGE, path);
     unsigned char b;
     mmf_map m;
 
@@ -277,7 +277,7 @@ mapped_file_cannot_be_truncated(void **state)
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
                        1));
     ASSERT_TRUE(_chsize(fd, 10) != 0);
-    ASSERT_EQ(w_file_size(path), 2 * PAGE);
+    ASSERT_EQ(h_file_size(path), 2 * PAGE);
     ASSERT_OK(mmf_get_byte(&m, 2 * PAGE - 1, &b));
     ASSERT_OK(mmf_close(&m));
     ASSERT_EQ(_chsize(fd, 10), 0);
@@ -291,7 +291,7 @@ madvise_forms(void **state)
     mmf_status s;
 
     (void)state;
-    w_open_anon(&m, 4 * PAGE, MMF_MAP_PRIVATE);
+    h_open_anon(&m, 4 * PAGE, MMF_MAP_PRIVATE);
     ASSERT_OK(mmf_madvise(&m, MMF_MADV_NORMAL, 0, 4 * PAGE));
     ASSERT_ST(mmf_madvise(&m, 4 /* MADV_DONTNEED */, 0, PAGE), MMF_ENOTSUP);
     ASSERT_ST(mmf_madvise(&m, MMF_MADV_NORMAL, 4 * PAGE, 1), MMF_ERANGE);
@@ -312,7 +312,7 @@ madvise_free_discards(void **state)
     mmf_status s;
 
     (void)state;
-    w_open_anon(&m, 4 * PAGE, MMF_MAP_PRIVATE);
+    h_open_anon(&m, 4 * PAGE, MMF_MAP_PRIVATE);
     s = mmf_madvise(&m, MMF_MADV_FREE, 0, 4 * PAGE);
     if (s == MMF_ESYS && mmf_syserr(&m) == ERROR_CALL_NOT_IMPLEMENTED) {
         ASSERT_OK(mmf_close(&m));
@@ -332,7 +332,7 @@ protect_changes_what_the_map_allows(void **state)
     size_t n;
 
     (void)state;
-    w_open_anon(&m, 2 * PAGE, MMF_MAP_SHARED);
+    h_open_anon(&m, 2 * PAGE, MMF_MAP_SHARED);
     ASSERT_OK(mmf_set_byte(&m, 0, 'p'));
     ASSERT_OK(mmf_protect(&m, MMF_PROT_READ));
     ASSERT_ST(mmf_set_byte(&m, 0, 'q'), MMF_EREADONLY);
@@ -345,7 +345,7 @@ protect_changes_what_the_map_allows(void **state)
     ASSERT_OK(mmf_close(&m));
 
     /* a READ map stays read-only */
-    w_open_anon(&m, PAGE, MMF_MAP_SHARED);
+    h_open_anon(&m, PAGE, MMF_MAP_SHARED);
     ASSERT_OK(mmf_close(&m));
     mmf_init(&m);
     ASSERT_OK(mmf_open(&m, MMF_ANONYMOUS, PAGE, MMF_MAP_SHARED, RW,
@@ -379,7 +379,7 @@ lock_populate_resident(void **state)
     size_t bytes = 0;
 
     (void)state;
-    w_open_anon(&m, 8 * PAGE, MMF_MAP_SHARED);
+    h_open_anon(&m, 8 * PAGE, MMF_MAP_SHARED);
     ASSERT_OK(mmf_populate(&m, 0, 8 * PAGE, 1));
     ASSERT_OK(mmf_populate(&m, 0, 8 * PAGE, 0));
     ASSERT_OK(mmf_lock(&m, 0, 2 * PAGE));
@@ -401,22 +401,22 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        W_TEST(flush_reaches_the_file),
-        W_TEST(anonymous_flush_succeeds),
-        W_TEST(search_and_lines_over_a_file),
-        W_TEST(rfind_of_one_byte_over_a_large_map),
-        W_TEST(resize_file_map),
-        W_TEST(resize_file_map_at_an_offset),
-        W_TEST(resize_anonymous_map),
-        W_TEST(resize_named_map),
-        W_TEST(resize_keeps_the_protection),
-        W_TEST(resize_checks),
-        W_TEST(mapped_file_cannot_be_truncated),
-        W_TEST(madvise_forms),
-        W_TEST(madvise_free_discards),
-        W_TEST(protect_changes_what_the_map_allows),
-        W_TEST(prot_none_map),
-        W_TEST(lock_populate_resident),
+        H_TEST(flush_reaches_the_file),
+        H_TEST(anonymous_flush_succeeds),
+        H_TEST(search_and_lines_over_a_file),
+        H_TEST(rfind_of_one_byte_over_a_large_map),
+        H_TEST(resize_file_map),
+        H_TEST(resize_file_map_at_an_offset),
+        H_TEST(resize_anonymous_map),
+        H_TEST(resize_named_map),
+        H_TEST(resize_keeps_the_protection),
+        H_TEST(resize_checks),
+        H_TEST(mapped_file_cannot_be_truncated),
+        H_TEST(madvise_forms),
+        H_TEST(madvise_free_discards),
+        H_TEST(protect_changes_what_the_map_allows),
+        H_TEST(prot_none_map),
+        H_TEST(lock_populate_resident),
     };
     return W_RUN(tests);
 }

@@ -23,10 +23,10 @@ anonymous_map_reads_back_what_was_written(void **state)
     uint64_t size;
 
     (void)state;
-    w_open_anon(&m, 100, MMF_MAP_SHARED);
-    ASSERT_EQ(w_len(&m), 100);
+    h_open_anon(&m, 100, MMF_MAP_SHARED);
+    ASSERT_EQ(h_len(&m), 100);
     ASSERT_EQ(mmf_page_size(&m), PAGE);
-    ASSERT_EQ(w_data(&m)[99], 0); /* the paging file's zeros */
+    ASSERT_EQ(h_data(&m)[99], 0); /* the paging file's zeros */
     ASSERT_OK(mmf_write(&m, "hello, windows", 14));
     ASSERT_OK(mmf_seek(&m, 0, 0, NULL));
     ASSERT_OK(mmf_read(&m, buf, sizeof buf, &n));
@@ -48,7 +48,7 @@ private_anonymous_map_is_writable(void **state)
     unsigned char b = 0;
 
     (void)state;
-    w_open_anon(&m, 3 * GRAN, MMF_MAP_PRIVATE);
+    h_open_anon(&m, 3 * GRAN, MMF_MAP_PRIVATE);
     ASSERT_OK(mmf_set_byte(&m, 3 * GRAN - 1, 'z'));
     ASSERT_OK(mmf_get_byte(&m, 3 * GRAN - 1, &b));
     ASSERT_EQ(b, 'z');
@@ -59,7 +59,7 @@ static void
 file_map_of_length_zero_is_the_whole_file(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file(NULL, 3 * PAGE + 5, path);
+    int fd = h_make_file(NULL, 3 * PAGE + 5, path);
     unsigned char want[64];
     mmf_map m;
 
@@ -67,9 +67,9 @@ file_map_of_length_zero_is_the_whole_file(void **state)
     mmf_init(&m);
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
                        1));
-    ASSERT_EQ(w_len(&m), 3 * PAGE + 5);
-    w_fill_pattern(want, sizeof want, 3 * PAGE + 5 - sizeof want);
-    ASSERT_MEM_EQ(w_data(&m) + 3 * PAGE + 5 - sizeof want, want,
+    ASSERT_EQ(h_len(&m), 3 * PAGE + 5);
+    h_fill_pattern(want, sizeof want, 3 * PAGE + 5 - sizeof want);
+    ASSERT_MEM_EQ(h_data(&m) + 3 * PAGE + 5 - sizeof want, want,
                   sizeof want);
     ASSERT_OK(mmf_close(&m));
     _close(fd);
@@ -78,8 +78,8 @@ file_map_of_length_zero_is_the_whole_file(void **state)
 static void
 checks_against_the_file_come_first(void **state)
 {
-    int empty = w_make_file(NULL, 0, NULL);
-    int fd = w_make_file(NULL, 100, NULL);
+    int empty = h_make_file(NULL, 0, NULL);
+    int fd = h_make_file(NULL, 100, NULL);
     mmf_map m;
 
     (void)state;
@@ -116,7 +116,7 @@ checks_against_the_file_come_first(void **state)
 static void
 offsets_follow_the_granularity(void **state)
 {
-    int fd = w_make_file(NULL, 3 * GRAN, NULL);
+    int fd = h_make_file(NULL, 3 * GRAN, NULL);
     unsigned char want[32];
     mmf_map m;
 
@@ -129,10 +129,10 @@ offsets_follow_the_granularity(void **state)
     ASSERT_TRUE(mmf_closed(&m));
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
                        (int64_t)GRAN, 1));
-    ASSERT_EQ(w_len(&m), 2 * GRAN);
+    ASSERT_EQ(h_len(&m), 2 * GRAN);
     ASSERT_EQ(mmf_offset(&m), GRAN);
-    w_fill_pattern(want, sizeof want, GRAN);
-    ASSERT_MEM_EQ(w_data(&m), want, sizeof want);
+    h_fill_pattern(want, sizeof want, GRAN);
+    ASSERT_MEM_EQ(h_data(&m), want, sizeof want);
     ASSERT_OK(mmf_close(&m));
     _close(fd);
 }
@@ -142,7 +142,7 @@ static void
 access_modes_decide_what_reaches_the_file(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file("abcdef", 6, path);
+    int fd = h_make_file("abcdef", 6, path);
     mmf_map m;
 
     (void)state;
@@ -150,10 +150,10 @@ access_modes_decide_what_reaches_the_file(void **state)
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_COPY, 0, 1));
     ASSERT_EQ(mmf_access_mode(&m), MMF_ACCESS_COPY);
     ASSERT_OK(mmf_write(&m, "XY", 2));
-    ASSERT_MEM_EQ(w_data(&m), "XYcdef", 6);
+    ASSERT_MEM_EQ(h_data(&m), "XYcdef", 6);
     ASSERT_ST(mmf_resize(&m, 10), MMF_ENORESIZE);
     ASSERT_OK(mmf_close(&m));
-    w_assert_file_is(path, "abcdef", 6);
+    h_assert_file_is(path, "abcdef", 6);
 
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_READ, 0, 1));
     ASSERT_ST(mmf_write(&m, "XY", 2), MMF_EREADONLY);
@@ -164,7 +164,7 @@ access_modes_decide_what_reaches_the_file(void **state)
                        1));
     ASSERT_OK(mmf_write(&m, "XY", 2));
     ASSERT_OK(mmf_close(&m));
-    w_assert_file_is(path, "XYcdef", 6);
+    h_assert_file_is(path, "XYcdef", 6);
 
     /* DEFAULT with read-only prot is READ; write-only reads as well */
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, MMF_PROT_READ,
@@ -184,7 +184,7 @@ static void
 read_only_file_refuses_a_writable_map(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file(NULL, 100, path), ro;
+    int fd = h_make_file(NULL, 100, path), ro;
     mmf_map m;
 
     (void)state;
@@ -225,7 +225,7 @@ bad_descriptor_is_esys(void **state)
 static void
 trackfd_keeps_a_private_handle(void **state)
 {
-    int fd = w_make_file(NULL, 100, NULL);
+    int fd = h_make_file(NULL, 100, NULL);
     uint64_t size = 0;
     mmf_map m;
 
@@ -241,7 +241,7 @@ trackfd_keeps_a_private_handle(void **state)
     ASSERT_EQ(size, 200);
     ASSERT_OK(mmf_close(&m));
 
-    fd = w_make_file(NULL, 100, NULL);
+    fd = h_make_file(NULL, 100, NULL);
     ASSERT_OK(mmf_open(&m, fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
                        0));
     ASSERT_ST(mmf_size(&m, &size), MMF_ENOTRACK);
@@ -267,7 +267,7 @@ tagname_shares_the_section(void **state)
                               MMF_ACCESS_DEFAULT, 0, 1, name));
     ASSERT_OK(mmf_open_tagged(&b, MMF_ANONYMOUS, 4096, MMF_MAP_SHARED, RW,
                               MMF_ACCESS_DEFAULT, 0, 1, name));
-    ASSERT_TRUE(w_data(&a) != w_data(&b));
+    ASSERT_TRUE(h_data(&a) != h_data(&b));
     ASSERT_OK(mmf_set_byte(&a, 4095, 'T'));
     ASSERT_OK(mmf_get_byte(&b, 4095, &x));
     ASSERT_EQ(x, 'T');
@@ -286,7 +286,7 @@ set_name_is_not_supported(void **state)
     mmf_map m;
 
     (void)state;
-    w_open_anon(&m, 10, MMF_MAP_SHARED);
+    h_open_anon(&m, 10, MMF_MAP_SHARED);
     ASSERT_ST(mmf_set_name(&m, "x"), MMF_ENOTSUP);
     ASSERT_OK(mmf_close(&m));
 }
@@ -307,23 +307,23 @@ open_path_modes(void **state)
     ASSERT_ST(mmf_open_path(&m, path, "w+", 0, 0), MMF_EINVAL);
     ASSERT_ST(mmf_open_path(&m, path, "x", 10, 0), MMF_EINVAL);
     ASSERT_OK(mmf_open_path(&m, path, "w+", 2 * GRAN + 10, 0));
-    ASSERT_EQ(w_file_size(path), 2 * GRAN + 10);
-    w_fill_pattern(w_data(&m), 2 * GRAN + 10, 0);
+    ASSERT_EQ(h_file_size(path), 2 * GRAN + 10);
+    h_fill_pattern(h_data(&m), 2 * GRAN + 10, 0);
     ASSERT_OK(mmf_close(&m));
 
     /* any byte offset: the view starts at the granularity below */
     ASSERT_OK(mmf_open_path(&m, path, "r", 16, GRAN + 7));
-    w_fill_pattern(want, sizeof want, GRAN + 7);
-    ASSERT_MEM_EQ(w_data(&m), want, sizeof want);
+    h_fill_pattern(want, sizeof want, GRAN + 7);
+    ASSERT_MEM_EQ(h_data(&m), want, sizeof want);
     ASSERT_ST(mmf_write(&m, "x", 1), MMF_EREADONLY);
     ASSERT_OK(mmf_close(&m));
 
     ASSERT_OK(mmf_open_path(&m, path, "c", 0, 0));
     ASSERT_OK(mmf_set_byte(&m, 0, 0));
     ASSERT_OK(mmf_close(&m));
-    w_fill_pattern(want, 1, 0);
+    h_fill_pattern(want, 1, 0);
     ASSERT_OK(mmf_open_path(&m, path, "r+", 0, 2 * GRAN + 10));
-    ASSERT_EQ(w_len(&m), 0); /* at the end: an empty map */
+    ASSERT_EQ(h_len(&m), 0); /* at the end: an empty map */
     ASSERT_OK(mmf_close(&m));
     ASSERT_ST(mmf_open_path(&m, path, "r", 0, 2 * GRAN + 11), MMF_EOFFSET);
     ASSERT_ST(mmf_open_path(&m, path, "r", 11, 2 * GRAN), MMF_ELENGTH);
@@ -334,38 +334,38 @@ static void
 open_path_empty_file_grows(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file(NULL, 0, path);
+    int fd = h_make_file(NULL, 0, path);
     mmf_map m;
 
     (void)state;
     _close(fd);
     mmf_init(&m);
     ASSERT_OK(mmf_open_path(&m, path, "r+", 0, 0));
-    ASSERT_EQ(w_len(&m), 0);
+    ASSERT_EQ(h_len(&m), 0);
     ASSERT_OK(mmf_resize(&m, 10));
     ASSERT_OK(mmf_write(&m, "0123456789", 10));
     ASSERT_OK(mmf_close(&m));
-    w_assert_file_is(path, "0123456789", 10);
+    h_assert_file_is(path, "0123456789", 10);
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        W_TEST(granularity_is_the_allocation_granularity),
-        W_TEST(anonymous_map_reads_back_what_was_written),
-        W_TEST(private_anonymous_map_is_writable),
-        W_TEST(file_map_of_length_zero_is_the_whole_file),
-        W_TEST(checks_against_the_file_come_first),
-        W_TEST(offsets_follow_the_granularity),
-        W_TEST(access_modes_decide_what_reaches_the_file),
-        W_TEST(read_only_file_refuses_a_writable_map),
-        W_TEST(bad_descriptor_is_esys),
-        W_TEST(trackfd_keeps_a_private_handle),
-        W_TEST(tagname_shares_the_section),
-        W_TEST(set_name_is_not_supported),
-        W_TEST(open_path_modes),
-        W_TEST(open_path_empty_file_grows),
+        H_TEST(granularity_is_the_allocation_granularity),
+        H_TEST(anonymous_map_reads_back_what_was_written),
+        H_TEST(private_anonymous_map_is_writable),
+        H_TEST(file_map_of_length_zero_is_the_whole_file),
+        H_TEST(checks_against_the_file_come_first),
+        H_TEST(offsets_follow_the_granularity),
+        H_TEST(access_modes_decide_what_reaches_the_file),
+        H_TEST(read_only_file_refuses_a_writable_map),
+        H_TEST(bad_descriptor_is_esys),
+        H_TEST(trackfd_keeps_a_private_handle),
+        H_TEST(tagname_shares_the_section),
+        H_TEST(set_name_is_not_supported),
+        H_TEST(open_path_modes),
+        H_TEST(open_path_empty_file_grows),
     };
     return W_RUN(tests);
 }

@@ -213,7 +213,7 @@ check_open(mmf_map *m, mmf_status s, void *ctx)
 {
     struct file_ctx *f = ctx;
     if (s == MMF_OK) {
-        ASSERT_EQ(w_len(m), f->len);
+        ASSERT_EQ(h_len(m), f->len);
         return;
     }
     assert_injected(m, s);
@@ -226,7 +226,7 @@ open_file_map(void **state)
     struct file_ctx f;
     (void)state;
     f.len = 3 * PAGE;
-    f.fd = w_make_file(NULL, f.len, f.path);
+    f.fd = h_make_file(NULL, f.len, f.path);
     ASSERT_TRUE(every_failure(op_open_file, check_open, &f) >= 4);
     _close(f.fd);
 }
@@ -261,7 +261,7 @@ check_open_path(mmf_map *m, mmf_status s, void *ctx)
 {
     struct file_ctx *f = ctx;
     if (s == MMF_OK) {
-        ASSERT_EQ(w_len(m), f->len);
+        ASSERT_EQ(h_len(m), f->len);
         return;
     }
     assert_injected(m, s);
@@ -301,7 +301,7 @@ op_resize(mmf_map *m, void *ctx)
         s = mmf_open(m, r->f.fd, 0, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
                      0, 1);
     ASSERT_OK(s);
-    w_fill_pattern(w_data(m), r->f.len, 0);
+    h_fill_pattern(h_data(m), r->f.len, 0);
     inject(fail_at);
     return mmf_resize(m, r->newsize);
 }
@@ -313,22 +313,22 @@ check_resize(mmf_map *m, mmf_status s, void *ctx)
     unsigned char *want = malloc(r->f.len);
     size_t keep = r->newsize < r->f.len ? r->newsize : r->f.len;
 
-    w_fill_pattern(want, r->f.len, 0);
+    h_fill_pattern(want, r->f.len, 0);
     if (s == MMF_OK) {
-        ASSERT_EQ(w_len(m), r->newsize);
-        ASSERT_MEM_EQ(w_data(m), want, keep);
+        ASSERT_EQ(h_len(m), r->newsize);
+        ASSERT_MEM_EQ(h_data(m), want, keep);
         if (!r->anonymous)
-            ASSERT_EQ(w_file_size(r->f.path), r->newsize);
+            ASSERT_EQ(h_file_size(r->f.path), r->newsize);
     }
     else {
         assert_injected(m, s);
         ASSERT_TRUE(!mmf_closed(m));
-        ASSERT_EQ(w_len(m), r->f.len);
+        ASSERT_EQ(h_len(m), r->f.len);
         /* a failed shrink of a file loses what it cut (src/win/resize.c):
          * only the bytes it keeps are checked */
-        ASSERT_MEM_EQ(w_data(m), want, keep);
+        ASSERT_MEM_EQ(h_data(m), want, keep);
         if (!r->anonymous)
-            ASSERT_EQ(w_file_size(r->f.path), r->f.len);
+            ASSERT_EQ(h_file_size(r->f.path), r->f.len);
     }
     free(want);
     /* the file back to its size for the next run */
@@ -344,7 +344,7 @@ resize_file_grow_and_shrink(void **state)
     struct resize_ctx r = {0};
     (void)state;
     r.f.len = 2 * PAGE;
-    r.f.fd = w_make_file(NULL, r.f.len, r.f.path);
+    r.f.fd = h_make_file(NULL, r.f.len, r.f.path);
     r.newsize = 2 * GRAN;
     ASSERT_TRUE(every_failure(op_resize, check_resize, &r) >= 4);
     r.newsize = PAGE + 1;
@@ -386,7 +386,7 @@ static void
 one_call_operations_name_their_call(void **state)
 {
     char path[MAX_PATH];
-    int fd = w_make_file(NULL, 2 * PAGE, path);
+    int fd = h_make_file(NULL, 2 * PAGE, path);
     size_t bytes;
     uint64_t size;
     mmf_map m;
@@ -422,13 +422,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        W_TEST(open_file_map),
-        W_TEST(open_anonymous_map),
-        W_TEST(open_path),
-        W_TEST(resize_file_grow_and_shrink),
-        W_TEST(resize_anonymous),
-        W_TEST(resize_named),
-        W_TEST(one_call_operations_name_their_call),
+        H_TEST(open_file_map),
+        H_TEST(open_anonymous_map),
+        H_TEST(open_path),
+        H_TEST(resize_file_grow_and_shrink),
+        H_TEST(resize_anonymous),
+        H_TEST(resize_named),
+        H_TEST(one_call_operations_name_their_call),
     };
     return W_RUN(tests);
 }
