@@ -685,8 +685,8 @@ MMF_EXPORT mmf_status mmf_size(mmf_map *m, uint64_t *out);
  * (MMF_ESYS; EBADF if the private fd was closed or replaced).
  * Windows: every resize maps anew (the data pointer moves), and shared
  * anonymous maps can grow. A map of mmf_open_tagged() is refused while
- * another handle holds its section (MMF_ESYS, ERROR_ALREADY_EXISTS, as
- * CPython refuses it). If mapping fails after a shrink cut the file, the
+ * another handle holds its section (MMF_ESYS, ERROR_ALREADY_EXISTS;
+ * CPython refuses it too). If mapping fails after a shrink cut the file, the
  * map is back at its old size but the bytes cut read as zeros (Windows
  * cannot cut a file that has a view, so they cannot stay mapped).
  * @return MMF_OK, MMF_ECLOSED, MMF_EBUSY, MMF_ENOTRACK, MMF_ENORESIZE,

@@ -10,7 +10,7 @@
  *   only, so the bytes are kept on the heap while the old section closes
  *   and the new one takes the name. When another handle (another map, or
  *   another process) still holds the old section, the name stays with it:
- *   the resize is refused, as CPython refuses it, with MMF_ESYS
+ *   the resize is refused (CPython refuses it too), with MMF_ESYS
  *   ERROR_ALREADY_EXISTS from "CreateFileMappingW", and the map is the old
  *   section again.
  * On failure the map is as it was; if even that cannot be had again, the

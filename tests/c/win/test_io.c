@@ -167,9 +167,9 @@ resize_anonymous_map(void **state)
     ASSERT_OK(mmf_close(&m));
 }
 
-/* A named map while another handle holds the name: refused, as CPython
- * refuses it, and both maps still share the bytes; alone, it resizes and
- * keeps the name. */
+/* A named map while another handle holds the name: refused (CPython
+ * refuses it too), and both maps still share the bytes; alone, it resizes
+ * and keeps the name. */
 static void
 resize_named_map(void **state)
 {
