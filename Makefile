@@ -42,6 +42,13 @@ LIBS     := $(PLAT_LIBS_$(PLATFORM))
 
 CORE_SRC += $(PLAT_SRC_$(PLATFORM))
 CORE_HDR += $(PLAT_HDR_$(PLATFORM))
+# PLATFORM=win (CC=x86_64-w64-mingw32-gcc, tools/win.sh): the library is
+# build/libmmf.a and build/mmf.dll with its import library.
+ifeq ($(PLATFORM),win)
+SHARED   := $(BUILD)/mmf.dll
+else
+SHARED   := $(BUILD)/libmmf.so
+endif
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
 
@@ -49,7 +56,7 @@ PIC_OBJ  := $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
         bench fuzz clean deps format
 all: lib python
 
-lib: $(BUILD)/libmmf.a $(BUILD)/libmmf.so
+lib: $(BUILD)/libmmf.a $(SHARED)
 
 $(BUILD)/obj/%.o: %.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
@@ -65,6 +72,18 @@ $(BUILD)/libmmf.a: $(CORE_OBJ)
 
 $(BUILD)/libmmf.so: $(PIC_OBJ)
 	$(CC) -shared -Wl,-soname,libmmf.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Windows: the DLL's objects export the API (MMF_BUILD_DLL); a program
+# linking build/libmmf.dll.a defines MMF_USE_DLL. libgcc (the CPU
+# detection of the search, emutls) is linked in: mmf.dll needs no
+# libgcc_s_seh-1.dll beside it.
+$(BUILD)/dll/%.o: %.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DMMF_BUILD_DLL $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/mmf.dll: $(CORE_SRC:%.c=$(BUILD)/dll/%.o)
+	$(CC) -shared -static-libgcc -Wl,--out-implib,$(BUILD)/libmmf.dll.a \
+	    $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # ---- Python extension ------------------------------------------------------
 # The core sources are compiled straight into the extension (no libmmf.so
@@ -105,8 +124,9 @@ test-py:
 
 # ---- install -------------------------------------------------------------------
 install: lib
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include/mmf $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/mmf.h $(DESTDIR)$(PREFIX)/include/mmf.h
+	install -m 644 include/mmf/*.h $(DESTDIR)$(PREFIX)/include/mmf/
 	install -m 644 $(BUILD)/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.a
 	install -m 755 $(BUILD)/libmmf.so $(DESTDIR)$(PREFIX)/lib/libmmf.so.0
 	ln -sf libmmf.so.0 $(DESTDIR)$(PREFIX)/lib/libmmf.so
@@ -119,6 +139,7 @@ install: lib
 	    if [ "$$(id -u)" = 0 ]; then echo "  ldconfig"; ldconfig; fi ;; esac
 
 uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/mmf
 	rm -f $(DESTDIR)$(PREFIX)/include/mmf.h \
 	      $(DESTDIR)$(PREFIX)/lib/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.so \
 	      $(DESTDIR)$(PREFIX)/lib/libmmf.so.0 \

@@ -10,11 +10,18 @@ CORE_HDR = include/mmf.h src/internal.h src/search.h
 
 # A platform is a list of directories: the system's own, then the POSIX one
 # it completes. Headers are searched in that order (src/linux/fast.h before
-# src/posix/fast.h). A macOS or BSD build adds a directory and its lines.
+# src/posix/fast.h). A macOS or BSD build adds a directory and its lines;
+# Windows has one directory of its own.
 PLAT_DIRS_linux = src/linux src/posix
 PLAT_SRC_linux = src/linux/extable.c src/linux/os_linux.c src/linux/sys_linux.c src/posix/guard.c src/posix/os.c src/posix/sys.c
-PLAT_HDR_linux = src/linux/fast.h src/posix/fast.h src/posix/guard.h src/posix/os.h src/posix/sys.h
+PLAT_HDR_linux = include/mmf/unix.h src/linux/fast.h src/posix/fast.h src/posix/guard.h src/posix/mem.h src/posix/os.h src/posix/sys.h
 PLAT_LIBS_linux = -lpthread
+
+# Windows (x86_64-w64-mingw32-gcc, tools/win.sh): the C library only.
+PLAT_DIRS_win = src/win
+PLAT_SRC_win = src/win/guard.c src/win/os.c src/win/path.c src/win/resize.c src/win/sys.c
+PLAT_HDR_win = include/mmf/win.h src/win/fast.h src/win/mem.h src/win/os.h src/win/sys.h
+PLAT_LIBS_win =
 
 # The Python binding: compiled together with the core into one module.
 PY_SRC = python/additions.c python/errors.c python/jobs.c python/methods.c python/module.c python/protocols.c python/type.c

@@ -3,11 +3,8 @@
  * write "Hello Python!" to a file, map it, readline, read a slice, write a
  * slice, seek, readline again.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <mmf.h>
 
@@ -31,15 +28,18 @@ main(void)
     size_t n;
     mmf_map mm;
 
-    int fd = open("hello.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || write(fd, text, sizeof text - 1) != sizeof text - 1) {
+    /* Standard C for the file (binary: no newline translation on
+     * Windows); mmf_open() takes its descriptor, fileno(). */
+    FILE *f = fopen("hello.txt", "w+b");
+    if (f == NULL || fwrite(text, 1, sizeof text - 1, f) != sizeof text - 1
+        || fflush(f) != 0) {
         perror("hello.txt");
         return 1;
     }
     mmf_init(&mm);
     /* Length 0 maps the whole file. */
-    check(mmf_open(&mm, fd, 0, MAP_SHARED, PROT_READ | PROT_WRITE,
-                   MMF_ACCESS_DEFAULT, 0, 1),
+    check(mmf_open(&mm, fileno(f), 0, MMF_MAP_SHARED,
+                   MMF_PROT_READ | MMF_PROT_WRITE, MMF_ACCESS_DEFAULT, 0, 1),
           &mm, "open");
     check(mmf_readline(&mm, buf, sizeof buf, &n), &mm, "readline");
     print_bytes(buf, n); /* b'Hello Python!\n' */
@@ -51,6 +51,6 @@ main(void)
     check(mmf_readline(&mm, buf, sizeof buf, &n), &mm, "readline");
     print_bytes(buf, n); /* b'Hello  world!\n' */
     check(mmf_close(&mm), &mm, "close");
-    close(fd);
+    fclose(f);
     return 0;
 }

@@ -14,13 +14,22 @@
  * - Every fallible function returns an mmf_status: MMF_OK (0) or a negative
  *   value from MMF_STATUS_MAP below. Values are pinned and never change.
  *   Results come back through out-parameters.
- * - When a function returns MMF_ESYS, the OS error (errno on POSIX) is kept in
- *   the object: mmf_syserr() returns it and mmf_sysfunc() names the call.
+ * - When a function returns MMF_ESYS, the OS error (errno on POSIX,
+ *   GetLastError() on Windows) is kept in the object: mmf_syserr() returns
+ *   it and mmf_sysfunc() names the call ("mmap", "MapViewOfFile", ...).
  *   When it returns MMF_EFAULT, a SIGBUS or SIGSEGV was raised while libmmf
  *   itself touched the mapped bytes (typically: the file was truncated under
  *   the map, or an I/O error); mmf_syserr() is EIO (SIGBUS) or EFAULT
  *   (SIGSEGV) and mmf_fault_offset() is the offset of the fault in the map.
+ *   On Windows the faults are EXCEPTION_IN_PAGE_ERROR, whose mmf_syserr()
+ *   is the I/O error as a Win32 code (the NTSTATUS of the exception turned
+ *   into one), and an access violation inside the map, whose mmf_syserr()
+ *   is ERROR_NOACCESS (998), as CPython reports them.
  *   The operation then changed nothing: the cursor is where it was.
+ * - Windows: fd arguments are C runtime descriptors (_open(), _fileno()),
+ *   whose HANDLE libmmf duplicates; flags and prot take MMF_MAP_* and
+ *   MMF_PROT_* (which are the platform's MAP_* and PROT_* on POSIX); offsets
+ *   must be multiples of mmf_granularity(), 64 KiB. See docs/windows.md.
  * - Positions, lengths and indices are byte counts from the start of the map.
  *   Python-level conveniences (negative indices, None, slices) are the
  *   caller's business: the library takes normalised values.
@@ -30,7 +39,8 @@
  * Thread safety
  * -------------
  * There is no global mutable state apart from the process-wide fault guard
- * (signal handlers for SIGBUS and SIGSEGV, installed once). Distinct objects
+ * (signal handlers for SIGBUS and SIGSEGV, installed once; on Windows a
+ * vectored exception handler). Distinct objects
  * may be used from distinct threads freely. One object used from several
  * threads needs external locking around every call that takes a non-const
  * mmf_map *; calls taking a const mmf_map * may run concurrently with each
@@ -66,6 +76,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The platform's part of this header: the mapping constants under the
+ * names MMF_MAP_* and MMF_PROT_*, and the private fields of mmf_map
+ * (MMF_PLATFORM_FIELDS). The one platform choice of the public header. */
+#if defined(_WIN32)
+#include "mmf/win.h"
+#else
+#include "mmf/unix.h"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -78,8 +97,16 @@ extern "C" {
 /* MMF_EXPORT marks the API for export from libmmf.so. A program that
  * compiles the core's sources into itself (the Python extension does)
  * defines MMF_EMBED: then nothing is exported, and calls into the core are
- * direct calls instead of calls through the PLT. */
+ * direct calls instead of calls through the PLT. On Windows, the build of
+ * mmf.dll defines MMF_BUILD_DLL (dllexport) and a program linking with the
+ * DLL defines MMF_USE_DLL (dllimport); a static link defines neither. */
 #if defined(MMF_EMBED)
+#define MMF_EXPORT
+#elif defined(_WIN32) && defined(MMF_BUILD_DLL)
+#define MMF_EXPORT __declspec(dllexport)
+#elif defined(_WIN32) && defined(MMF_USE_DLL)
+#define MMF_EXPORT __declspec(dllimport)
+#elif defined(_WIN32)
 #define MMF_EXPORT
 #elif defined(__GNUC__) && __GNUC__ >= 4
 #define MMF_EXPORT __attribute__((visibility("default")))
@@ -146,17 +173,12 @@ typedef struct mmf_map {
     int64_t offset;       /* file offset of data[0] */
     size_t pins;          /* outstanding mmf_pin() calls */
     int fd;               /* private duplicate of the file, or -1 */
-    int flags;            /* final platform mapping flags */
-    int prot;             /* platform protection bits */
     mmf_access access;    /* effective access mode */
     unsigned char trackfd;    /* 1 if the library keeps a private fd */
     unsigned char anonymous;  /* 1 for anonymous memory */
     unsigned char readable;   /* 0 for PROT_NONE and exec-only maps */
     unsigned char writable;   /* 0 for ACCESS_READ */
-    uint64_t fd_dev;      /* identity of fd, checked before each use */
-    uint64_t fd_ino;
-    unsigned char fd_known;   /* 1 once fd_dev/fd_ino are set */
-    unsigned char memfd;      /* 1 for an mmf_open_anon(MMF_OPT_MEMFD) map */
+    MMF_PLATFORM_FIELDS   /* the backend's own (mmf/unix.h, mmf/win.h) */
     size_t page_size;     /* the page size backing the map */
     size_t delta;         /* data - the mapping's start (unaligned offset) */
     size_t mapped;        /* the mapping's length from data - delta */
@@ -191,12 +213,14 @@ MMF_EXPORT const char *mmf_sysfunc(const mmf_map *m);
 MMF_EXPORT size_t mmf_fault_offset(const mmf_map *m);
 
 /* mmf_pagesize() : The page size; mmf_granularity() : the alignment that
- * mmf_open() requires of offset (the page size on POSIX). */
+ * mmf_open() requires of offset (the page size on POSIX, the allocation
+ * granularity on Windows: 64 KiB). */
 MMF_EXPORT size_t mmf_pagesize(void);
 MMF_EXPORT size_t mmf_granularity(void);
 
 /* mmf_guard_install() : Install (or move back in front) the fault guard's
- * SIGBUS and SIGSEGV handlers. The library calls it once by itself; call it
+ * SIGBUS and SIGSEGV handlers (Windows: its vectored exception handler,
+ * first in the list). The library calls it once by itself; call it
  * again after another component installed its own handlers for those
  * signals. Idempotent and thread-safe. The handlers that were there before
  * are kept and called for every fault that is not libmmf's own.
@@ -266,6 +290,17 @@ MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
                                int prot, mmf_access access, int64_t offset,
                                int trackfd);
 
+/* mmf_open_tagged() : mmf_open() with a name for the section (Python's
+ * tagname, Windows only): a map of the same tagname in any process shares
+ * the memory (named shared memory when fd is MMF_ANONYMOUS); a section of
+ * that name that exists already is opened (its size then bounds length).
+ * tagname NULL is mmf_open().
+ * @return as mmf_open(), and MMF_ENOTSUP for a tagname on POSIX. */
+MMF_EXPORT mmf_status mmf_open_tagged(mmf_map *m, int fd, size_t length,
+                                      int flags, int prot, mmf_access access,
+                                      int64_t offset, int trackfd,
+                                      const char *tagname);
+
 /* mmf_open_path() : Open the file at path and map it (beyond Python's
  * mmap; the modes of numpy.memmap):
  *   "r"  read-only (ACCESS_READ);       "r+" read-write, shared (WRITE);
@@ -283,6 +318,9 @@ MMF_EXPORT mmf_status mmf_open(mmf_map *m, int fd, size_t length, int flags,
  * FIFO, a socket or a character device other than /dev/zero is MMF_ESYS
  * ENODEV from "mmap" (what mmap() says of them).
  * Offsets follow mmf_open() on 32-bit targets (64-bit, never truncated).
+ * Windows: path is UTF-8, opened with CreateFileW; "w+" sets the size
+ * (no allocation call), the view starts at the 64 KiB boundary below
+ * offset, and an empty map is a reservation of 64 KiB never touched.
  * Checked in this order: path or mode NULL, offset < 0 (MMF_EINVAL), the
  * mode (MMF_EMODE), size 0 with "w+" (MMF_ENOSIZE), size or offset beyond
  * what the platform's mapping call takes (MMF_EINVAL), then the file.
@@ -314,7 +352,7 @@ MMF_EXPORT mmf_status mmf_open_path(mmf_map *m, const char *path,
  *   tail but keeps the memfd's size. It behaves as a file map otherwise
  *   (mmf_size() is the memfd's size).
  * The options are checked as mmf_check_options() does, after the access
- * mode is resolved.
+ * mode is resolved. Windows has neither option: MMF_ENOTSUP.
  * @return as mmf_open(), and the statuses of mmf_check_options(). */
 MMF_EXPORT mmf_status mmf_open_anon(mmf_map *m, size_t length, int flags,
                                     int prot, mmf_access access,
@@ -325,10 +363,11 @@ MMF_EXPORT mmf_status mmf_open_anon(mmf_map *m, size_t length, int flags,
  * in its order: a bit that is no MMF_OPT_* (MMF_EINVAL), HUGEPAGES with
  * MEMFD (MMF_EOPTBOTH), HUGEPAGES with the system's explicit huge-page
  * flag, MAP_HUGETLB on Linux (MMF_EOPTHUGETLB), MEMFD without MAP_SHARED
- * (MMF_EOPTSHARED). For a caller that reports bad arguments before it
- * opens anything.
+ * (MMF_EOPTSHARED); on Windows, which has neither option, any option
+ * (MMF_ENOTSUP). For a caller that reports bad arguments before it opens
+ * anything.
  * @return MMF_OK, MMF_EINVAL, MMF_EOPTBOTH, MMF_EOPTHUGETLB,
- *         MMF_EOPTSHARED. */
+ *         MMF_EOPTSHARED, MMF_ENOTSUP. */
 MMF_EXPORT mmf_status mmf_check_options(int flags, unsigned options);
 
 /* mmf_page_size() : The size of the pages backing the map: the huge page
@@ -338,8 +377,9 @@ MMF_EXPORT mmf_status mmf_check_options(int flags, unsigned options);
 MMF_EXPORT size_t mmf_page_size(const mmf_map *m);
 
 /* mmf_fileno() : The map's private file descriptor (a duplicate of the
- * caller's, or the memfd), or -1 (anonymous map, trackfd off, closed). It
- * stays the map's: do not close it. */
+ * caller's, or the memfd), or -1 (anonymous map, trackfd off, closed; on
+ * Windows always: the map keeps a HANDLE). It stays the map's: do not
+ * close it. */
 MMF_EXPORT int mmf_fileno(const mmf_map *m);
 
 /* mmf_close() : Unmap and close the private fd. Closing a closed map does
@@ -589,6 +629,8 @@ MMF_EXPORT mmf_status mmf_count_part(const mmf_map *m, const void *needle,
  * flags are the platform's msync flags; 0 means synchronous (MS_SYNC).
  * offset must be page-aligned or the OS refuses it (MMF_ESYS, EINVAL). For
  * ACCESS_READ and ACCESS_COPY maps this checks the range and does nothing.
+ * Windows: FlushViewOfFile() then FlushFileBuffers() (the map's own
+ * handle); flags are ignored; any offset.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (offset > length or
  *         size > length - offset), MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_flush(mmf_map *m, size_t offset, size_t size,
@@ -601,7 +643,8 @@ MMF_EXPORT mmf_status mmf_flush(mmf_map *m, size_t offset, size_t size,
  *
  * mmf_lock() / mmf_unlock() : Lock the range's pages in RAM (mlock), or
  * unlock them. Locked pages are never paged out; RLIMIT_MEMLOCK bounds
- * them (MMF_ESYS with ENOMEM or EPERM).
+ * them (MMF_ESYS with ENOMEM or EPERM). Windows: VirtualLock() and
+ * VirtualUnlock(), bounded by the working set's minimum.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_lock(mmf_map *m, size_t start, size_t length);
 MMF_EXPORT mmf_status mmf_unlock(mmf_map *m, size_t start, size_t length);
@@ -610,9 +653,9 @@ MMF_EXPORT mmf_status mmf_unlock(mmf_map *m, size_t start, size_t length);
  * writing (write 1: the pages are made writable and dirty-ready, so that
  * later stores take no fault), with MADV_POPULATE_READ / _WRITE where the
  * kernel has them (Linux 5.14) and a guarded loop touching each page
- * elsewhere. A page that cannot be had (a hole past the end of the file)
- * fails the call: MMF_ESYS (EFAULT) from the kernel, or MMF_EFAULT from
- * the loop.
+ * elsewhere (Windows too). A page that cannot be had (a hole past the end
+ * of the file) fails the call: MMF_ESYS (EFAULT) from the kernel, or
+ * MMF_EFAULT from the loop.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ENOREAD (write 0 on an
  *         unreadable map), MMF_EREADONLY (write 1 on a read-only map),
  *         MMF_ESYS, MMF_EFAULT. */
@@ -620,14 +663,15 @@ MMF_EXPORT mmf_status mmf_populate(mmf_map *m, size_t start, size_t length,
                                    int write);
 
 /* mmf_resident() : How many bytes of the range are resident in RAM now
- * (mincore), in *bytes: the resident pages, each counted for its part
- * inside [start, start + length).
+ * (mincore; Windows: QueryWorkingSetEx), in *bytes: the resident pages,
+ * each counted for its part inside [start, start + length).
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE, MMF_ENOMEM, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_resident(mmf_map *m, size_t start, size_t length,
                                    size_t *bytes);
 
 /* mmf_protect() : Change the protection of the whole map to prot (the
- * platform's PROT_* bits, with mprotect), and what the map allows with it:
+ * platform's PROT_* bits, with mprotect; Windows: MMF_PROT_* bits, with
+ * VirtualProtect), and what the map allows with it:
  * reads need PROT_READ (or PROT_WRITE), writes PROT_WRITE. An ACCESS_READ
  * map stays read-only (MMF_EREADONLY for PROT_WRITE). Refused while the map
  * is pinned (MMF_EBUSY): an exported view must not lose the access it was
@@ -640,7 +684,9 @@ MMF_EXPORT mmf_status mmf_protect(mmf_map *m, int prot);
  * platform's MADV_* value. The address of byte start must be page-aligned
  * (else MMF_ESYS, EINVAL): never widened, even for a map of
  * mmf_open_path() at an unaligned offset, as advice such as MADV_REMOVE
- * destroys what it covers.
+ * destroys what it covers. Windows: MMF_MADV_NORMAL does nothing,
+ * MMF_MADV_WILLNEED is PrefetchVirtualMemory(), MMF_MADV_FREE is
+ * DiscardVirtualMemory(), any other advice MMF_ENOTSUP (mmf/win.h).
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (start >= length), MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_madvise(mmf_map *m, int advice, size_t start,
                                   size_t length);
@@ -662,6 +708,12 @@ MMF_EXPORT mmf_status mmf_size(mmf_map *m, uint64_t *out);
  * (MMF_ERANGE), growing a shared anonymous map (MMF_ENOTSUP), zeroing the
  * grown part of an anonymous map's last page (MMF_EFAULT), then the OS
  * (MMF_ESYS; EBADF if the private fd was closed or replaced).
+ * Windows: every resize maps anew (the data pointer moves), and shared
+ * anonymous maps can grow. A map of mmf_open_tagged() is refused while
+ * another handle holds its section (MMF_ESYS, ERROR_ALREADY_EXISTS;
+ * CPython refuses it too). If mapping fails after a shrink cut the file, the
+ * map is back at its old size but the bytes cut read as zeros (Windows
+ * cannot cut a file that has a view, so they cannot stay mapped).
  * @return MMF_OK, MMF_ECLOSED, MMF_EBUSY, MMF_ENOTRACK, MMF_ENORESIZE,
  *         MMF_ERANGE, MMF_ENOTSUP, MMF_EFAULT, MMF_ESYS. */
 MMF_EXPORT mmf_status mmf_resize(mmf_map *m, size_t newsize);

@@ -10,7 +10,7 @@
 
 #include "mmf.h"
 
-/* ---- backend: src/posix/os.c + src/linux/ (src/win/os.c later) --------- */
+/* ---- backend: src/posix/os.c + src/linux/, or src/win/ ----------------- */
 
 /* Resolve access against flags/prot with the platform's constants. */
 mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
@@ -20,10 +20,12 @@ mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
 mmf_status mmf__os_check_options(int flags, unsigned options);
 
 /* Validate against the file, duplicate fd, map. m is closed on entry; on
- * success every field but pos is set; on failure m is closed again. */
+ * success every field but pos is set; on failure m is closed again.
+ * tagname (NULL: none) names the section (Windows); a backend without
+ * named sections returns MMF_ENOTSUP for a name. */
 mmf_status mmf__os_open(mmf_map *m, int fd, size_t length, int flags,
                         int prot, mmf_access access, int64_t offset,
-                        int trackfd, unsigned options);
+                        int trackfd, unsigned options, const char *tagname);
 
 /* mmf_open_path(): m is closed on entry; on failure m is closed again. */
 mmf_status mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
@@ -58,18 +60,23 @@ mmf_status mmf__os_resize(mmf_map *m, size_t newsize);
 mmf_status mmf__os_zero_tail(mmf_map *m, size_t n);
 mmf_status mmf__os_set_name(mmf_map *m, const char *name);
 size_t mmf__os_pagesize(void);
+/* The alignment the mapping call requires of a file offset: the page size
+ * on POSIX, the allocation granularity (64 KiB) on Windows. */
+size_t mmf__os_granularity(void);
 
-/* Record an OS error in the object; returns MMF_ESYS. */
+/* Record an OS error (errno, or GetLastError() on Windows) in the object;
+ * returns MMF_ESYS (src/map.c). */
 mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
 
-/* ---- the fault guard: src/posix/guard.c ---------------------------------
+/* ---- the fault guard: src/posix/guard.c, src/win/guard.c ----------------
  * mmf__guarded() runs fn(ctx) with the fault guard armed over
  * [m->data, m->data + m->size). A SIGBUS/SIGSEGV inside that range while fn
  * runs abandons fn (it must hold no lock and own no allocation) and returns
- * MMF_EFAULT with m's syserr, sysfunc and fault_offset set. Otherwise
- * returns MMF_OK. The library touches mapped bytes only through it and the
- * fast primitives below (the backend's fast.h), which keep the same
- * contract. */
+ * MMF_EFAULT with m's syserr, sysfunc and fault_offset set (on Windows:
+ * an EXCEPTION_IN_PAGE_ERROR, or an access violation inside the range).
+ * Otherwise returns MMF_OK. The library touches mapped bytes only through
+ * it and the fast primitives below (the backend's fast.h), which keep the
+ * same contract. */
 typedef void (*mmf__access_fn)(void *ctx);
 mmf_status mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx);
 

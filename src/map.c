@@ -75,7 +75,15 @@ mmf_pagesize(void)
 size_t
 mmf_granularity(void)
 {
-    return mmf__os_pagesize();
+    return mmf__os_granularity();
+}
+
+mmf_status
+mmf__syserr(mmf_map *m, const char *func, int err)
+{
+    m->syserr = err;
+    m->sysfunc = func;
+    return MMF_ESYS;
 }
 
 mmf_status
@@ -105,7 +113,8 @@ reset_keeping_error(mmf_map *m)
 
 static mmf_status
 open_map(mmf_map *m, int fd, size_t length, int flags, int prot,
-         mmf_access access, int64_t offset, int trackfd, unsigned options)
+         mmf_access access, int64_t offset, int trackfd, unsigned options,
+         const char *tagname)
 {
     mmf_status s;
 
@@ -120,7 +129,7 @@ open_map(mmf_map *m, int fd, size_t length, int flags, int prot,
         return s;
     mmf__guard_ready();
     s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd,
-                     options);
+                     options, tagname);
     if (s != MMF_OK)
         reset_keeping_error(m);
     return s;
@@ -130,7 +139,17 @@ mmf_status
 mmf_open(mmf_map *m, int fd, size_t length, int flags, int prot,
          mmf_access access, int64_t offset, int trackfd)
 {
-    return open_map(m, fd, length, flags, prot, access, offset, trackfd, 0);
+    return open_map(m, fd, length, flags, prot, access, offset, trackfd, 0,
+                    NULL);
+}
+
+mmf_status
+mmf_open_tagged(mmf_map *m, int fd, size_t length, int flags, int prot,
+                mmf_access access, int64_t offset, int trackfd,
+                const char *tagname)
+{
+    return open_map(m, fd, length, flags, prot, access, offset, trackfd, 0,
+                    tagname);
 }
 
 mmf_status
@@ -166,7 +185,7 @@ mmf_open_anon(mmf_map *m, size_t length, int flags, int prot,
               mmf_access access, unsigned options)
 {
     return open_map(m, MMF_ANONYMOUS, length, flags, prot, access, 0, 1,
-                    options);
+                    options, NULL);
 }
 
 size_t

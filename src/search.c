@@ -18,10 +18,13 @@
  * locks or writes to static memory; reads stay inside hay[0, hlen) and
  * needle[0, nlen), even when the haystack ends at a PROT_NONE page.
  */
-#define _GNU_SOURCE /* memrchr */
+/* memrchr() for the POSIX backend's mem.h (glibc and musl declare it for
+ * _GNU_SOURCE); no effect elsewhere */
+#define _GNU_SOURCE
 #include <string.h>
 
 #include "internal.h"
+#include "mem.h" /* the backend's mmf__memrchr() */
 #include "search.h"
 
 /* How common each byte value is in English text and in binary files, from
@@ -221,7 +224,7 @@ mmf__scan_rev_scalar(struct mmf__scan *sc, size_t *end)
     size_t s, e = *end;
 
     while (e > 0) {
-        p = memrchr(h0, sc->byte[0], e);
+        p = mmf__memrchr(h0, sc->byte[0], e);
         if (p == NULL)
             break;
         s = (size_t)(p - h0);
@@ -639,7 +642,7 @@ mmf__search_short_rev(const unsigned char *hay, size_t hlen,
         return mmf__search_rev(hay, hlen, needle, nlen);
     end = hlen - nlen + 1;
     while (end > 0) {
-        if ((p = memrchr(hay, needle[0], end)) == NULL)
+        if ((p = mmf__memrchr(hay, needle[0], end)) == NULL)
             return -1;
         if (memcmp(p + 1, needle + 1, nlen - 1) == 0)
             return p - hay;
@@ -680,7 +683,7 @@ mmf__search_rev(const unsigned char *hay, size_t hlen,
     if (nlen > hlen)
         return -1;
     if (nlen == 1) {
-        p = memrchr(hay, needle[0], hlen);
+        p = mmf__memrchr(hay, needle[0], hlen);
         return p != NULL ? p - hay : -1;
     }
     if (hlen - nlen < FEW)

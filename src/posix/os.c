@@ -24,18 +24,16 @@
 #include "sys.h"
 #include "os.h"
 
-mmf_status
-mmf__syserr(mmf_map *m, const char *func, int err)
-{
-    m->syserr = err;
-    m->sysfunc = func;
-    return MMF_ESYS;
-}
-
 size_t
 mmf__os_pagesize(void)
 {
     return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+size_t
+mmf__os_granularity(void)
+{
+    return mmf__os_pagesize();
 }
 
 mmf_status
@@ -162,13 +160,15 @@ mmf__os_check_options(int flags, unsigned options)
 mmf_status
 mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
              mmf_access access, int64_t offset, int trackfd,
-             unsigned options)
+             unsigned options, const char *tagname)
 {
     struct stat st;
     int rc, have_st = 0, newfd = -1;
     void *p = MAP_FAILED;
     mmf_status s;
 
+    if (tagname != NULL) /* named sections are Windows' */
+        return MMF_ENOTSUP;
     m->page_size = mmf__os_pagesize();
     if (fd != MMF_ANONYMOUS) {
         RETRY(rc, mmf__sys.fstat(fd, &st));

@@ -1,8 +1,14 @@
 /*
  * test_count.c - mmf_count() and mmf_count_part(), beyond Python's mmap:
- * against a naive count, and split into pieces at every point.
+ * against a naive count, and split into pieces at every point. It builds
+ * on Windows too (tools/win.sh): sizes print with %llu and a cast.
  */
+/* The fixtures: POSIX's, or their Windows form (one choice point) */
+#if defined(_WIN32)
+#include "win/helpers.h"
+#else
 #include "helpers.h"
+#endif
 
 static size_t
 naive_count(const unsigned char *h, size_t n, const char *nd, size_t nl)
@@ -33,7 +39,7 @@ count_against_a_naive_count(void **state)
     (void)state;
     for (size_t i = 0; i < LEN; i++)
         text[i] = (unsigned char)("aab\naba"[(i * 7 + i / 13) % 7]);
-    h_open_anon(&m, LEN, MAP_PRIVATE);
+    h_open_anon(&m, LEN, MMF_MAP_PRIVATE);
     ASSERT_OK(mmf_set_slice(&m, 0, 1, LEN, text));
     for (size_t k = 0; k < ARRAY_LEN(needles); k++) {
         size_t nl = strlen(needles[k]);
@@ -64,7 +70,7 @@ count_in_pieces_adds_up(void **state)
     mmf_map m = {0};
 
     (void)state;
-    h_open_anon(&m, n, MAP_PRIVATE);
+    h_open_anon(&m, n, MMF_MAP_PRIVATE);
     ASSERT_OK(mmf_set_slice(&m, 0, 1, n, hay));
     for (k = 0; k < ARRAY_LEN(needles); k++) {
         size_t nl = strlen(needles[k]), whole = 0, piece;
@@ -85,8 +91,10 @@ count_in_pieces_adds_up(void **state)
                 start = resume;
             }
             if (total != whole)
-                fail_msg("needle \"%s\", pieces of %zu: %zu, whole %zu",
-                         needles[k], piece, total, whole);
+                fail_msg("needle \"%s\", pieces of %llu: %llu, whole %llu",
+                         needles[k], (unsigned long long)piece,
+                         (unsigned long long)total,
+                         (unsigned long long)whole);
         }
     }
     ASSERT_OK(mmf_close(&m));

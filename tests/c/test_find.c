@@ -2,11 +2,18 @@
  * test_find.c - mmf_find() and mmf_rfind() against a naive reference:
  * every start/end pair on small maps, random large haystacks, the empty
  * needle rules, no read past the window (PROT_NONE guard pages on both
- * sides), and linear time on repetitive input.
+ * sides), and linear time on repetitive input. It builds on Windows too
+ * (tools/win.sh): sizes print with %llu and a cast.
  */
+/* The fixtures, guard pages and clocks: POSIX's, or their Windows form
+ * (one choice point) */
+#if defined(_WIN32)
+#include "win/helpers.h"
+#include "win/pages.h"
+#else
 #include "helpers.h"
-
-#include <time.h>
+#include "pages_posix.h"
+#endif
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -62,11 +69,13 @@ check_query(const mmf_map *m, const unsigned char *hay, size_t len,
                                ? (char)needle[k]
                                : '?';
             shown[show] = '\0';
-            fail_msg("%s(needle \"%s\"%s (%zu bytes), start %zu, end %zu) "
-                     "on a %zu-byte map: %s, %td; expected %td",
+            fail_msg("%s(needle \"%s\"%s (%llu bytes), start %llu, end "
+                     "%llu) on a %llu-byte map: %s, %lld; expected %lld",
                      rev ? "mmf_rfind" : "mmf_find", shown,
-                     nl > 40 ? "..." : "", nl, start, end, len,
-                     mmf_status_name(st), got, want);
+                     nl > 40 ? "..." : "", (unsigned long long)nl,
+                     (unsigned long long)start, (unsigned long long)end,
+                     (unsigned long long)len, mmf_status_name(st),
+                     (long long)got, (long long)want);
         }
     }
 }
@@ -101,7 +110,7 @@ fill_random(unsigned char *p, size_t n, const char *alphabet)
 static void
 open_hay(mmf_map *m, const unsigned char *hay, size_t len)
 {
-    h_open_anon(m, len, MAP_PRIVATE);
+    h_open_anon(m, len, MMF_MAP_PRIVATE);
     ASSERT_OK(mmf_set_slice(m, 0, 1, len, hay));
 }
 
@@ -202,12 +211,16 @@ find_empty_needle_rules(void **state)
     for (i = 0; i < ARRAY_LEN(cases); i++) {
         ASSERT_OK(mmf_find(&m, "", 0, cases[i].start, cases[i].end, &got));
         if (got != cases[i].find)
-            fail_msg("find(\"\", %zu, %zu) = %td, expected %td",
-                     cases[i].start, cases[i].end, got, cases[i].find);
+            fail_msg("find(\"\", %llu, %llu) = %lld, expected %lld",
+                     (unsigned long long)cases[i].start,
+                     (unsigned long long)cases[i].end, (long long)got,
+                     (long long)cases[i].find);
         ASSERT_OK(mmf_rfind(&m, "", 0, cases[i].start, cases[i].end, &got));
         if (got != cases[i].rfind)
-            fail_msg("rfind(\"\", %zu, %zu) = %td, expected %td",
-                     cases[i].start, cases[i].end, got, cases[i].rfind);
+            fail_msg("rfind(\"\", %llu, %llu) = %lld, expected %lld",
+                     (unsigned long long)cases[i].start,
+                     (unsigned long long)cases[i].end, (long long)got,
+                     (long long)cases[i].rfind);
     }
     ASSERT_OK(mmf_close(&m));
 }
@@ -408,14 +421,14 @@ find_does_not_read_beyond_the_window(void **state)
     long long queries = 0;
 
     (void)state;
-    h_open_anon(&m, 3 * PAGE, MAP_PRIVATE);
+    h_open_anon(&m, 3 * PAGE, MMF_MAP_PRIVATE);
     fill_random(page, PAGE, "ab");
     memset(page, 'a', 300);
     memset(page + PAGE - 300, 'a', 300);
     ASSERT_OK(mmf_set_slice(&m, PAGE, 1, PAGE, page));
     ASSERT_OK(mmf_pin(&m, &p, NULL));
-    ASSERT_EQ(mprotect(p, PAGE, PROT_NONE), 0);
-    ASSERT_EQ(mprotect(p + 2 * PAGE, PAGE, PROT_NONE), 0);
+    ASSERT_EQ(t_no_access(p, PAGE), 0);
+    ASSERT_EQ(t_no_access(p + 2 * PAGE, PAGE), 0);
 
     for (nl = 1; nl <= 160; nl += (nl < 40 ? 1 : 13)) {
         /* find: needle = the last nl-1 bytes of the window + one more */
@@ -427,11 +440,15 @@ find_does_not_read_beyond_the_window(void **state)
             want = ref_search(page, PAGE, needle, nl, PAGE - w, PAGE, 0);
             ASSERT_OK(mmf_find(&m, needle, nl, s, 2 * PAGE, &got));
             if (got != (want < 0 ? -1 : want + (ptrdiff_t)PAGE))
-                fail_msg("find(nl %zu, window %zu) = %td", nl, w, got);
+                fail_msg("find(nl %llu, window %llu) = %lld",
+                         (unsigned long long)nl, (unsigned long long)w,
+                         (long long)got);
             want = ref_search(page, PAGE, needle, nl, PAGE - w, PAGE, 1);
             ASSERT_OK(mmf_rfind(&m, needle, nl, s, 2 * PAGE, &got));
             if (got != (want < 0 ? -1 : want + (ptrdiff_t)PAGE))
-                fail_msg("rfind(nl %zu, window %zu) = %td", nl, w, got);
+                fail_msg("rfind(nl %llu, window %llu) = %lld",
+                         (unsigned long long)nl, (unsigned long long)w,
+                         (long long)got);
             queries += 2;
         }
         /* rfind: needle = one byte + the first nl-1 bytes of the window */
@@ -442,11 +459,15 @@ find_does_not_read_beyond_the_window(void **state)
             want = ref_search(page, PAGE, needle, nl, 0, w, 1);
             ASSERT_OK(mmf_rfind(&m, needle, nl, PAGE, PAGE + w, &got));
             if (got != (want < 0 ? -1 : want + (ptrdiff_t)PAGE))
-                fail_msg("rfind(nl %zu, window %zu) = %td", nl, w, got);
+                fail_msg("rfind(nl %llu, window %llu) = %lld",
+                         (unsigned long long)nl, (unsigned long long)w,
+                         (long long)got);
             want = ref_search(page, PAGE, needle, nl, 0, w, 0);
             ASSERT_OK(mmf_find(&m, needle, nl, PAGE, PAGE + w, &got));
             if (got != (want < 0 ? -1 : want + (ptrdiff_t)PAGE))
-                fail_msg("find(nl %zu, window %zu) = %td", nl, w, got);
+                fail_msg("find(nl %llu, window %llu) = %lld",
+                         (unsigned long long)nl, (unsigned long long)w,
+                         (long long)got);
             queries += 2;
         }
         /* whole window, needle matching at both edges */
@@ -459,7 +480,7 @@ find_does_not_read_beyond_the_window(void **state)
             ASSERT_EQ(got, (ptrdiff_t)(2 * PAGE - nl));
         }
     }
-    ASSERT_EQ(mprotect(p, 3 * PAGE, PROT_READ | PROT_WRITE), 0);
+    ASSERT_EQ(t_read_write(p, 3 * PAGE), 0);
     mmf_unpin(&m);
     ASSERT_OK(mmf_close(&m));
     h_note("%lld guarded-window queries", queries);
@@ -471,9 +492,7 @@ find_does_not_read_beyond_the_window(void **state)
 static double
 now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return t_wall_seconds();
 }
 
 static void

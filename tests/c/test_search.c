@@ -9,6 +9,8 @@
  *
  *   cc -Iinclude -Isrc -Isrc/posix -O1 -g tests/c/test_search.c src/search.c \
  *       src/search_simd.c -lcmocka -o build/tests/test_search
+ *
+ * Sizes print with %llu and a cast: Windows' C runtime has no %zu.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,11 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
+
+/* Pages between inaccessible ones, and the CPU clock: the platform's (one
+ * choice point; the test also runs on Windows, tools/win.sh). */
+#if defined(_WIN32)
+#include "win/pages.h"
+#else
+#include "pages_posix.h"
+#endif
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -106,14 +113,13 @@ struct arena {
 static void
 arena_open(struct arena *a, size_t pages)
 {
-    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    size_t ps = t_page_size();
 
     a->maplen = (pages + 2) * ps;
-    a->map = mmap(NULL, a->maplen, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(a->map != MAP_FAILED);
-    assert_int_equal(mprotect(a->map, ps, PROT_NONE), 0);
-    assert_int_equal(mprotect(a->map + a->maplen - ps, ps, PROT_NONE), 0);
+    a->map = t_pages(a->maplen);
+    assert_true(a->map != NULL);
+    assert_int_equal(t_no_access(a->map, ps), 0);
+    assert_int_equal(t_no_access(a->map + a->maplen - ps, ps), 0);
     a->lo = a->map + ps;
     a->hi = a->map + a->maplen - ps;
 }
@@ -121,7 +127,7 @@ arena_open(struct arena *a, size_t pages)
 static void
 arena_close(struct arena *a)
 {
-    munmap(a->map, a->maplen);
+    t_pages_free(a->map, a->maplen);
 }
 
 /* Compare both kernels with the reference on one case; on a mismatch,
@@ -138,18 +144,21 @@ check(const uchar *h, size_t hlen, const uchar *n, size_t nlen)
     ptrdiff_t short_r = mmf__search_short_rev(h, hlen, n, nlen);
 
     if (short_f != want_f || short_r != want_r) {
-        print_message("short: hlen=%zu nlen=%zu: fwd %td (want %td), "
-                      "rev %td (want %td)\n", hlen, nlen, short_f, want_f,
-                      short_r, want_r);
+        print_message("short: hlen=%llu nlen=%llu: fwd %lld (want %lld), "
+                      "rev %lld (want %lld)\n", (unsigned long long)hlen,
+                      (unsigned long long)nlen, (long long)short_f,
+                      (long long)want_f, (long long)short_r,
+                      (long long)want_r);
     }
     assert_int_equal(short_f, want_f);
     assert_int_equal(short_r, want_r);
     if (got_f != want_f || got_r != want_r) {
-        print_message("hlen=%zu nlen=%zu hay%%64=%u: fwd %td (want %td), "
-                      "rev %td (want %td)\n  needle: %.*s\n", hlen, nlen,
-                      (unsigned int)((uintptr_t)h % 64), got_f, want_f,
-                      got_r, want_r, (int)(nlen < 80 ? nlen : 80),
-                      (const char *)n);
+        print_message("hlen=%llu nlen=%llu hay%%64=%u: fwd %lld (want %lld), "
+                      "rev %lld (want %lld)\n  needle: %.*s\n",
+                      (unsigned long long)hlen, (unsigned long long)nlen,
+                      (unsigned int)((uintptr_t)h % 64), (long long)got_f,
+                      (long long)want_f, (long long)got_r, (long long)want_r,
+                      (int)(nlen < 80 ? nlen : 80), (const char *)n);
     }
     assert_int_equal(got_f, want_f);
     assert_int_equal(got_r, want_r);
@@ -693,7 +702,8 @@ chunks_join_the_passes(void **state)
             }
         }
     }
-    print_message("  (%zu cases reach a chunk)\n", reached);
+    print_message("  (%llu cases reach a chunk)\n",
+                  (unsigned long long)reached);
     assert_true(reached >= 4);
 }
 
@@ -782,7 +792,8 @@ near_misses_inside_chunks(void **state)
             }
         }
     }
-    print_message("  (%zu cases reach a chunk)\n", reached);
+    print_message("  (%llu cases reach a chunk)\n",
+                  (unsigned long long)reached);
     assert_true(reached >= 4);
 }
 
@@ -792,10 +803,7 @@ near_misses_inside_chunks(void **state)
 static double
 now(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return t_cpu_seconds();
 }
 
 /* The time of one plain byte-at-a-time pass over h: the yardstick of a
@@ -840,8 +848,9 @@ expect_fast(const uchar *h, size_t hlen, const uchar *n, size_t nlen,
         tr = t < tr ? t : tr;
     }
     if (tf > bound || tr > bound)
-        print_message("nlen=%zu: fwd %.2f ms, rev %.2f ms, pass %.2f ms\n",
-                      nlen, tf * 1e3, tr * 1e3, pass * 1e3);
+        print_message("nlen=%llu: fwd %.2f ms, rev %.2f ms, pass %.2f ms\n",
+                      (unsigned long long)nlen, tf * 1e3, tr * 1e3,
+                      pass * 1e3);
     if (UNDER_ASAN || RUNNING_ON_VALGRIND)
         return; /* instrumentation (memchr interceptors) skews the ratio */
     assert_true(tf <= bound);

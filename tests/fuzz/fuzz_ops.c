@@ -14,10 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "mmf.h"
+
+/* The platform's files for the model: a scratch file, its size, another
+ * file on a descriptor's number (one choice point, as in mmf.h). */
+#if defined(_WIN32)
+#include "fuzz_win.h"
+#else
+#include "fuzz_posix.h"
+#endif
 
 #define MAXFILE (5 * 4096)
 
@@ -197,7 +202,7 @@ open_status_ok(struct model *s, mmf_status st)
 static int
 setup(struct model *s, struct input *in)
 {
-    size_t ps = mmf_pagesize();
+    size_t gran = mmf_granularity(); /* offsets: the page size on POSIX */
     unsigned mode = take8(in);
     memset(s, 0, sizeof *s);
     s->file = s->stolen = -1;
@@ -209,25 +214,27 @@ setup(struct model *s, struct input *in)
         s->anon_shared = (mode / 80) % 2;
         s->access = MMF_ACCESS_DEFAULT;
         s->len = 1 + take16(in) % MAXFILE;
-        int flags = s->anon_shared ? MAP_SHARED : MAP_PRIVATE;
+        int flags = s->anon_shared ? MMF_MAP_SHARED : MMF_MAP_PRIVATE;
         return open_status_ok(
             s, CALL(mmf_open, &s->m, MMF_ANONYMOUS, s->len, flags,
-                        PROT_READ | PROT_WRITE, s->access, 0, s->trackfd));
+                        MMF_PROT_READ | MMF_PROT_WRITE, s->access, 0,
+                        s->trackfd));
     }
-    s->file = memfd_create("fuzz", MFD_CLOEXEC);
+    s->file = fz_scratch_file();
     if (s->file < 0)
         return 0;
     s->fsize = 1 + take16(in) % MAXFILE;
     for (size_t i = 0; i < s->fsize; i++)
         s->fbytes[i] = (unsigned char)(i * 7 + mode);
-    if (write(s->file, s->fbytes, s->fsize) != (ssize_t)s->fsize)
+    if (fz_write(s->file, s->fbytes, s->fsize) != 0)
         return 0;
-    s->offset = (mode / 160) % 2 && s->fsize > ps ? ps : 0;
+    s->offset = (mode / 160) % 2 && s->fsize > gran ? gran : 0;
     s->len = s->fsize - s->offset;
     s->shared_file = s->access != MMF_ACCESS_COPY;
     memcpy(s->priv, s->fbytes + s->offset, s->len);
-    int st = CALL(mmf_open, &s->m, s->file, 0, MAP_SHARED, PROT_READ | PROT_WRITE,
-                      s->access, (int64_t)s->offset, s->trackfd);
+    int st = CALL(mmf_open, &s->m, s->file, 0, MMF_MAP_SHARED,
+                      MMF_PROT_READ | MMF_PROT_WRITE, s->access,
+                      (int64_t)s->offset, s->trackfd);
     CHECK_EQ("open", MMF_OK, st);
     return 1;
 }
@@ -449,7 +456,8 @@ op_resize(struct model *s, struct input *in)
         want = MMF_ENORESIZE;
     else if (n == 0 || n > (size_t)PTRDIFF_MAX - s->offset)
         want = MMF_ERANGE;
-    else if (s->anonymous && s->anon_shared && n > s->len)
+    else if (s->anonymous && s->anon_shared && n > s->len
+             && !fz_shared_anon_grows())
         want = MMF_ENOTSUP;
     else if (s->stolen >= 0)
         want = MMF_ESYS;
@@ -481,7 +489,7 @@ op_truncate(struct model *s, struct input *in)
     if (s->file < 0)
         return;
     size_t n = take16(in) % (MAXFILE + 1);
-    if (ftruncate(s->file, (off_t)n) != 0)
+    if (fz_set_size(s->file, n) != 0) /* Windows: refused while mapped */
         return;
     if (n > s->fsize)
         memset(s->fbytes + s->fsize, 0, n - s->fsize);
@@ -500,12 +508,7 @@ op_steal_fd(struct model *s)
     if (s->closed || s->m.fd < 0 || s->stolen >= 0)
         return;
     int num = s->m.fd;
-    close(num);
-    int other = memfd_create("other", MFD_CLOEXEC);
-    if (other >= 0 && other != num) {
-        dup2(other, num);
-        close(other);
-    }
+    fz_replace_fd(num);
     s->stolen = num;
 }
 
@@ -773,8 +776,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     CHECK_EQ("final close", MMF_OK, CALL(mmf_close, &s.m));
     if (s.stolen >= 0)
-        close(s.stolen);
+        fz_close(s.stolen);
     if (s.file >= 0)
-        close(s.file);
+        fz_close(s.file);
     return 0;
 }

@@ -2,8 +2,9 @@
  * replay.c - run the fuzz target over saved inputs without libFuzzer:
  * replay FILE|DIR... feeds every file (a directory's files, in name order)
  * to LLVMFuzzerTestOneInput. A failed check aborts, which fails the run.
+ * Portable C with opendir(): it builds with mingw too (tools/win.sh).
  */
-#define _POSIX_C_SOURCE 200809L /* scandir() under -std=c99 */
+#define _POSIX_C_SOURCE 200809L /* strdup() under -std=c99 */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,9 +31,40 @@ replay_file(const char *path)
 }
 
 static int
-by_name(const struct dirent **a, const struct dirent **b)
+by_name(const void *a, const void *b)
 {
-    return strcmp((*a)->d_name, (*b)->d_name);
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in the folder at path, but . and .., sorted (opendir and
+ * readdir: Windows' C runtime has no scandir); *count of them, or NULL. */
+static char **
+sorted_names(const char *path, int *count)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    char **names = NULL;
+    int n = 0, cap = 0;
+
+    if (d == NULL)
+        return NULL;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            char **more = realloc(names, (size_t)cap * sizeof *names);
+            if (more == NULL)
+                break;
+            names = more;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (n > 0)
+        qsort(names, (size_t)n, sizeof *names, by_name);
+    *count = n;
+    return names;
 }
 
 static int
@@ -45,15 +77,13 @@ replay_path(const char *path)
     }
     if (!S_ISDIR(st.st_mode))
         return replay_file(path);
-    struct dirent **names;
-    int k = scandir(path, &names, NULL, by_name), count = 0;
+    int k = 0, count = 0;
+    char **names = sorted_names(path, &k);
     for (int i = 0; i < k; i++) {
         char full[4096];
-        if (names[i]->d_name[0] != '.') {
-            snprintf(full, sizeof full, "%s/%s", path, names[i]->d_name);
-            int r = replay_file(full);
-            count = r < 0 || count < 0 ? -1 : count + r;
-        }
+        snprintf(full, sizeof full, "%s/%s", path, names[i]);
+        int r = replay_file(full);
+        count = r < 0 || count < 0 ? -1 : count + r;
         free(names[i]);
     }
     free(names);
