@@ -11,7 +11,9 @@
 # with gcc, with clang ASan+UBSan and under valgrind, and under TSan; the
 # poison mode; the C examples against the stdlib's output; install +
 # pkg-config; the fuzz corpus replay, and the statuses it saw each function
-# return against those mmf.h documents (tests/fuzz/statuses.py).
+# return against those mmf.h documents (tests/fuzz/statuses.py); the cross
+# builds under qemu-user (tools/cross.sh) and the Windows build under Wine
+# (tools/win.sh); the code's formatting (tools/format.sh).
 # Python steps: the sdist, once; then for every interpreter
 # (tools/pythons.sh; MMF_PYTHONS="py1 py2" replaces the list) a wheel built
 # from the sdist and installed into a fresh venv with tests/requirements.txt,
@@ -416,10 +418,17 @@ if [ "$what" = all ] || [ "$what" = c ]; then
     if [ "$host" = x86_64 ]; then
         step "cross: aarch64, i386, s390x, musl under qemu-user" \
             sh tools/cross.sh
+        # tools/win.sh: mingw-w64 and Wine from Debian's packages, the
+        # same way
+        step "windows: libmmf, C tests, examples, fuzz replay under Wine (mingw-w64)" \
+            sh tools/win.sh
     else
         skip "cross: aarch64, i386, s390x, musl under qemu-user" \
             "needs an x86-64 Debian host; this is $host"
+        skip "windows: libmmf, C tests, examples, fuzz replay under Wine" \
+            "needs an x86-64 Debian host; this is $host"
     fi
+    step "C formatting (clang-format, .clang-format)" sh tools/format.sh check
 fi
 # The chroot's steps run on the host (as root); inside it, MMF_IN_CHROOT
 # is set and the Python half runs on 3.14 and 3.15 alone.

@@ -106,6 +106,13 @@ checks_against_the_file_come_first(void **state)
     ASSERT_ST(mmf_open_anon(&m, 10, MMF_MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
                             MMF_OPT_MEMFD),
               MMF_ENOTSUP);
+    ASSERT_ST(mmf_check_options(MMF_MAP_SHARED, MMF_OPT_HUGEPAGES),
+              MMF_ENOTSUP);
+    ASSERT_ST(mmf_check_options(MMF_MAP_SHARED,
+                                MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD),
+              MMF_EOPTBOTH);
+    ASSERT_ST(mmf_check_options(MMF_MAP_SHARED, 0x80u), MMF_EINVAL);
+    ASSERT_OK(mmf_check_options(MMF_MAP_SHARED, 0));
     ASSERT_TRUE(mmf_closed(&m));
     _close(empty);
     _close(fd);
@@ -304,8 +311,8 @@ open_path_modes(void **state)
     ASSERT_ST(mmf_open_path(&m, path, "r", 0, 0), MMF_ESYS);
     ASSERT_EQ(mmf_syserr(&m), ERROR_FILE_NOT_FOUND);
     ASSERT_STR_EQ(mmf_sysfunc(&m), "CreateFileW");
-    ASSERT_ST(mmf_open_path(&m, path, "w+", 0, 0), MMF_EINVAL);
-    ASSERT_ST(mmf_open_path(&m, path, "x", 10, 0), MMF_EINVAL);
+    ASSERT_ST(mmf_open_path(&m, path, "w+", 0, 0), MMF_ENOSIZE);
+    ASSERT_ST(mmf_open_path(&m, path, "x", 10, 0), MMF_EMODE);
     ASSERT_OK(mmf_open_path(&m, path, "w+", 2 * GRAN + 10, 0));
     ASSERT_EQ(h_file_size(path), 2 * GRAN + 10);
     h_fill_pattern(h_data(&m), 2 * GRAN + 10, 0);
