@@ -193,12 +193,13 @@ main(void)
     };
 
     if (mmf_open(&m, MMF_ANONYMOUS, MAPLEN, MAP_PRIVATE,
-                 PROT_READ | PROT_WRITE, MMF_ACCESS_DEFAULT, 0, 1) != MMF_OK)
+                 PROT_READ | PROT_WRITE, MMF_ACCESS_DEFAULT, 0, 1)
+        != MMF_OK)
         return 1;
     for (size_t i = 0; i < MAPLEN; i++)
         m.data[i] = (unsigned char)(i % 41 == 40 ? '\n' : 'a' + i % 26);
-    printf("fault guard cost, ns per call (median of %d x %ld calls)\n",
-           RUNS, CALLS);
+    printf("fault guard cost, ns per call (median of %d x %ld calls)\n", RUNS,
+           CALLS);
     printf("| access | unguarded | fast path | armed guard (setjmp) |\n");
     printf("|---|---|---|---|\n");
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
@@ -209,8 +210,7 @@ main(void)
         if (rows[r].armed != NULL) {
             double armed = ns_per_call(rows[r].armed, &m);
             printf(" %.2f (+%.2f) |\n", armed, armed - raw);
-        }
-        else
+        } else
             printf(" - |\n");
     }
     mmf_close(&m);

@@ -54,29 +54,34 @@ next(uint64_t *s)
 /* ---- English-like text -------------------------------------------------- */
 
 static const char *common_words[] = {
-    "the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as",
-    "was", "with", "be", "by", "on", "not", "he", "i", "this", "are", "or",
-    "his", "from", "at", "which", "but", "have", "an", "had", "they", "you",
-    "were", "their", "one", "all", "we", "can", "her", "has", "there",
-    "been", "if", "more", "when", "will", "would", "who", "so", "no", "she",
-    "other", "its", "may", "these", "what", "them", "than", "some", "him",
-    "time", "into", "only", "do", "out", "up", "could", "about", "any",
-    "my", "then", "two", "first", "new", "like", "our", "over", "also",
-    "made", "did", "such", "after", "most", "people", "many", "years",
-    "way", "should", "very", "through", "just", "where", "those", "how",
-    "each", "before", "great", "state", "between", "good", "under",
-    "world", "own", "see", "well", "because", "long", "same", "even",
-    "used", "work", "much", "make", "life", "day", "year", "back", "still",
-    "might", "know", "never", "both", "while", "down", "last", "being",
-    "must", "us", "here", "place", "against", "right", "without", "three",
-    "house", "little", "part", "found", "water", "number", "school",
-    "small", "every", "since", "night", "think", "came", "money", "again",
+    "the",     "of",    "and",    "to",     "a",       "in",      "is",
+    "that",    "for",   "it",     "as",     "was",     "with",    "be",
+    "by",      "on",    "not",    "he",     "i",       "this",    "are",
+    "or",      "his",   "from",   "at",     "which",   "but",     "have",
+    "an",      "had",   "they",   "you",    "were",    "their",   "one",
+    "all",     "we",    "can",    "her",    "has",     "there",   "been",
+    "if",      "more",  "when",   "will",   "would",   "who",     "so",
+    "no",      "she",   "other",  "its",    "may",     "these",   "what",
+    "them",    "than",  "some",   "him",    "time",    "into",    "only",
+    "do",      "out",   "up",     "could",  "about",   "any",     "my",
+    "then",    "two",   "first",  "new",    "like",    "our",     "over",
+    "also",    "made",  "did",    "such",   "after",   "most",    "people",
+    "many",    "years", "way",    "should", "very",    "through", "just",
+    "where",   "those", "how",    "each",   "before",  "great",   "state",
+    "between", "good",  "under",  "world",  "own",     "see",     "well",
+    "because", "long",  "same",   "even",   "used",    "work",    "much",
+    "make",    "life",  "day",    "year",   "back",    "still",   "might",
+    "know",    "never", "both",   "while",  "down",    "last",    "being",
+    "must",    "us",    "here",   "place",  "against", "right",   "without",
+    "three",   "house", "little", "part",   "found",   "water",   "number",
+    "school",  "small", "every",  "since",  "night",   "think",   "came",
+    "money",   "again",
 };
 
 /* English letter frequencies, per 10000. */
 static const int letter_freq[26] = {
-    817, 149, 278, 425, 1270, 223, 202, 609, 697, 15, 77, 403, 241,
-    675, 751, 193, 10, 599, 633, 906, 276, 98, 236, 15, 197, 7,
+    817, 149, 278, 425, 1270, 223, 202, 609, 697, 15,  77, 403, 241,
+    675, 751, 193, 10,  599,  633, 906, 276, 98,  236, 15, 197, 7,
 };
 
 /* Lengths of dictionary words: weights for 2 .. 13 letters. */
@@ -143,8 +148,7 @@ textgen_init(struct textgen *g)
     for (size_t i = 0; i < VOCAB; i++) {
         if (i < ncommon) {
             strcpy(g->words[i], common_words[i]);
-        }
-        else {
+        } else {
             int len = 2 + pick(word_len_freq, 12, &rng);
             pseudo_word(g, g->words[i], len, &rng);
         }
@@ -174,7 +178,7 @@ textgen_fill(const struct textgen *g, uchar *out, size_t n, uint64_t rng)
         size_t len = g->lens[g->zipf[r >> 44]], start = i;
         for (size_t j = 0; j < len && i < n; j++, line++)
             out[i++] = (uchar)word[j];
-        if (sentence_left == 0) { /* this word starts a sentence */
+        if (sentence_left == 0) {       /* this word starts a sentence */
             out[start] &= (uchar)~0x20; /* a capital */
             sentence_left = 5 + (int)(r % 16);
         }
@@ -324,7 +328,7 @@ text_table(const struct textgen *g, const uchar *hay, size_t hlen)
         double f = 1e9, r = 1e9, fi[NEEDLES], ri[NEEDLES];
         for (int k = 0; k < NEEDLES; k++) {
             if (n == 1)
-                nd[k][0] = (uchar)"#~\x01"[k]; /* bytes text lacks */
+                nd[k][0] = (uchar) "#~\x01"[k]; /* bytes text lacks */
             else
                 absent_needle(g, hay, hlen, nd[k], n, 1000 * n + (size_t)k);
             fi[k] = rate(ours_fwd, hay, hlen, nd[k], n);
@@ -333,8 +337,8 @@ text_table(const struct textgen *g, const uchar *hay, size_t hlen)
             r = ri[k] < r ? ri[k] : r;
         }
         printf("%4zu | %8.2f %8.2f %8.2f | %8.2f %8.2f %8.2f |", n, f,
-               n > 1 ? rate(glibc_memmem, hay, blen, nd[0], n) : 0.0,
-               ceil_f, r, rate(naive_rev, hay, blen, nd[0], n), ceil_r);
+               n > 1 ? rate(glibc_memmem, hay, blen, nd[0], n) : 0.0, ceil_f,
+               r, rate(naive_rev, hay, blen, nd[0], n), ceil_r);
         for (int k = 0; k < NEEDLES; k++)
             printf(" %.1f/%.1f", fi[k], ri[k]);
         printf("\n");
@@ -344,7 +348,8 @@ text_table(const struct textgen *g, const uchar *hay, size_t hlen)
         }
     }
     printf("geometric mean, lengths 2..256 (slowest needles): forward %.2f, "
-           "reverse %.2f\n", exp(gf / (NLENS - 1)), exp(gr / (NLENS - 1)));
+           "reverse %.2f\n",
+           exp(gf / (NLENS - 1)), exp(gr / (NLENS - 1)));
 }
 
 /* Needles of the repetitive shapes, over a haystack of 'a's. */
@@ -363,9 +368,9 @@ shape_needle(int shape, uchar *nd, size_t n)
 static void
 repetitive_table(uchar *hay, size_t hlen)
 {
-    static const char *names[] = {"a..ab", "baa..a", "abaa..a",
-                                  "(ab)*:(ab)..aa", "noisy:(ab)..aa",
-                                  "{a,b}*:random"};
+    static const char *names[] = {"a..ab",          "baa..a",
+                                  "abaa..a",        "(ab)*:(ab)..aa",
+                                  "noisy:(ab)..aa", "{a,b}*:random"};
     size_t blen = hlen < (size_t)REP_MIB << 20 ? hlen : (size_t)REP_MIB << 20;
     uchar nd[256];
     uint64_t rng = 7;
@@ -376,8 +381,8 @@ repetitive_table(uchar *hay, size_t hlen)
            "  noisy:(ab)..aa: the same, one haystack byte in 16 set to b\n"
            "  {a,b}*:random: over random a/b, needle random a/b\n",
            hlen >> 20, blen >> 20);
-    printf("%-15s %4s | %8s %8s | %8s %8s\n", "shape", "len", "ours",
-           "memmem", "ours rev", "naive");
+    printf("%-15s %4s | %8s %8s | %8s %8s\n", "shape", "len", "ours", "memmem",
+           "ours rev", "naive");
     for (int shape = 0; shape < 6; shape++) {
         if (shape == 3 || shape == 4)
             for (size_t i = 0; i < hlen; i++)
@@ -399,13 +404,11 @@ repetitive_table(uchar *hay, size_t hlen)
             size_t n = lens[l];
             if (shape < 3) {
                 shape_needle(shape, nd, n);
-            }
-            else if (shape == 3 || shape == 4) {
+            } else if (shape == 3 || shape == 4) {
                 for (size_t i = 0; i < n; i++)
                     nd[i] = "ab"[i & 1];
                 nd[n - 1] = nd[n - 2] = 'a';
-            }
-            else {
+            } else {
                 do { /* shorter ones are all present */
                     for (size_t i = 0; i < n; i++)
                         nd[i] = (uchar)('a' + (next(&rng) & 1));
@@ -413,8 +416,8 @@ repetitive_table(uchar *hay, size_t hlen)
                 if (n < 32)
                     continue;
             }
-            printf("%-15s %4zu | %8.2f %8.2f | %8.2f %8.2f\n", names[shape],
-                   n, rate(ours_fwd, hay, hlen, nd, n),
+            printf("%-15s %4zu | %8.2f %8.2f | %8.2f %8.2f\n", names[shape], n,
+                   rate(ours_fwd, hay, hlen, nd, n),
                    rate(glibc_memmem, hay, blen, nd, n),
                    rate(ours_rev, hay, hlen, nd, n),
                    rate(naive_rev, hay, blen, nd, n));
@@ -425,8 +428,9 @@ repetitive_table(uchar *hay, size_t hlen)
 int
 main(int argc, char **argv)
 {
-    size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10)
-                          : getenv("QUICK") != NULL ? 64 : 1024;
+    size_t mib = argc > 1                  ? strtoul(argv[1], NULL, 10)
+                 : getenv("QUICK") != NULL ? 64
+                                           : 1024;
     size_t hlen = mib << 20;
     struct textgen *g = malloc(sizeof(*g));
     uchar *hay = mmap(NULL, hlen, PROT_READ | PROT_WRITE,

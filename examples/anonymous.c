@@ -16,9 +16,9 @@ main(void)
     size_t n;
 
     mmf_init(&mm);
-    mmf_status s = mmf_open(&mm, MMF_ANONYMOUS, 13, MMF_MAP_SHARED,
-                            MMF_PROT_READ | MMF_PROT_WRITE,
-                            MMF_ACCESS_DEFAULT, 0, 1);
+    mmf_status s =
+        mmf_open(&mm, MMF_ANONYMOUS, 13, MMF_MAP_SHARED,
+                 MMF_PROT_READ | MMF_PROT_WRITE, MMF_ACCESS_DEFAULT, 0, 1);
     if (s == MMF_OK)
         s = mmf_write(&mm, "Hello world!", 12);
     /* What the Python example leaves unsaid: the bytes are there. */

@@ -20,7 +20,8 @@ main(void)
 
     mmf_init(&mm);
     if (mmf_open(&mm, MMF_ANONYMOUS, 13, MAP_SHARED, PROT_READ | PROT_WRITE,
-                 MMF_ACCESS_DEFAULT, 0, 1) != MMF_OK
+                 MMF_ACCESS_DEFAULT, 0, 1)
+            != MMF_OK
         || mmf_write(&mm, "Hello world!", 12) != MMF_OK) {
         fprintf(stderr, "fork: cannot set up the map\n");
         return 1;

@@ -118,30 +118,30 @@ extern "C" {
  * Status codes: X(name, value, description). mmf_status_name() returns
  * "MMF_<name>", mmf_strerror() the description.
  */
-#define MMF_STATUS_MAP(X)                                                    \
-    X(OK, 0, "success")                                                     \
-    X(ECLOSED, -1, "map is closed")                                         \
-    X(ERANGE, -2, "position, offset or length outside the map")             \
-    X(EINVAL, -3, "invalid argument")                                       \
-    X(EREADONLY, -4, "map is read-only")                                    \
-    X(ENORESIZE, -5, "read-only or copy-on-write map cannot be resized")    \
-    X(EBUSY, -6, "map has pinned views")                                    \
-    X(ENOMEM, -7, "out of memory")                                          \
-    X(ENOTSUP, -8, "not supported for this map on this platform")           \
-    X(ESYS, -9, "system call failed")                                       \
-    X(EFAULT, -10, "memory fault inside the map (truncated file or I/O)")   \
-    X(EEMPTY, -11, "cannot map an empty file")                              \
-    X(EOFFSET, -12, "offset is greater than the file size")                 \
-    X(ELENGTH, -13, "length is greater than the file size")                 \
-    X(ENOTRACK, -14, "no file descriptor kept (trackfd is off)")            \
-    X(EACCESS, -15, "invalid access mode")                                  \
-    X(EACCESSFLAGS, -16, "access mode given together with flags or prot")   \
-    X(ENOREAD, -17, "map is not readable (PROT_NONE or exec-only)")         \
-    X(ENOTANON, -18, "operation needs an anonymous map")                    \
-    X(EOPTBOTH, -19, "options HUGEPAGES and MEMFD do not combine")          \
-    X(EOPTHUGETLB, -20, "options HUGEPAGES and MAP_HUGETLB do not combine") \
-    X(EOPTSHARED, -21, "option MEMFD needs a shared map (MAP_SHARED)")      \
-    X(EMODE, -22, "mode is none of \"r\", \"r+\", \"w+\" and \"c\"")            \
+#define MMF_STATUS_MAP(X)                                                     \
+    X(OK, 0, "success")                                                       \
+    X(ECLOSED, -1, "map is closed")                                           \
+    X(ERANGE, -2, "position, offset or length outside the map")               \
+    X(EINVAL, -3, "invalid argument")                                         \
+    X(EREADONLY, -4, "map is read-only")                                      \
+    X(ENORESIZE, -5, "read-only or copy-on-write map cannot be resized")      \
+    X(EBUSY, -6, "map has pinned views")                                      \
+    X(ENOMEM, -7, "out of memory")                                            \
+    X(ENOTSUP, -8, "not supported for this map on this platform")             \
+    X(ESYS, -9, "system call failed")                                         \
+    X(EFAULT, -10, "memory fault inside the map (truncated file or I/O)")     \
+    X(EEMPTY, -11, "cannot map an empty file")                                \
+    X(EOFFSET, -12, "offset is greater than the file size")                   \
+    X(ELENGTH, -13, "length is greater than the file size")                   \
+    X(ENOTRACK, -14, "no file descriptor kept (trackfd is off)")              \
+    X(EACCESS, -15, "invalid access mode")                                    \
+    X(EACCESSFLAGS, -16, "access mode given together with flags or prot")     \
+    X(ENOREAD, -17, "map is not readable (PROT_NONE or exec-only)")           \
+    X(ENOTANON, -18, "operation needs an anonymous map")                      \
+    X(EOPTBOTH, -19, "options HUGEPAGES and MEMFD do not combine")            \
+    X(EOPTHUGETLB, -20, "options HUGEPAGES and MAP_HUGETLB do not combine")   \
+    X(EOPTSHARED, -21, "option MEMFD needs a shared map (MAP_SHARED)")        \
+    X(EMODE, -22, "mode is none of \"r\", \"r+\", \"w+\" and \"c\"")          \
     X(ENOSIZE, -23, "mode \"w+\" needs a size")
 
 typedef enum mmf_status {
@@ -167,24 +167,24 @@ typedef enum mmf_access {
  * Zero-initialised means closed.
  */
 typedef struct mmf_map {
-    unsigned char *data;  /* first mapped byte; NULL when closed */
-    size_t size;          /* mapping length in bytes */
-    size_t pos;           /* cursor; may exceed size after a shrink */
-    int64_t offset;       /* file offset of data[0] */
-    size_t pins;          /* outstanding mmf_pin() calls */
-    int fd;               /* private duplicate of the file, or -1 */
-    mmf_access access;    /* effective access mode */
-    unsigned char trackfd;    /* 1 if the library keeps a private fd */
-    unsigned char anonymous;  /* 1 for anonymous memory */
-    unsigned char readable;   /* 0 for PROT_NONE and exec-only maps */
-    unsigned char writable;   /* 0 for ACCESS_READ */
-    MMF_PLATFORM_FIELDS   /* the backend's own (mmf/unix.h, mmf/win.h) */
-    size_t page_size;     /* the page size backing the map */
-    size_t delta;         /* data - the mapping's start (unaligned offset) */
-    size_t mapped;        /* the mapping's length from data - delta */
-    int syserr;           /* OS error of the last MMF_ESYS / MMF_EFAULT */
-    const char *sysfunc;  /* name of the call that failed */
-    size_t fault_offset;  /* offset in the map of the last MMF_EFAULT */
+    unsigned char *data;     /* first mapped byte; NULL when closed */
+    size_t size;             /* mapping length in bytes */
+    size_t pos;              /* cursor; may exceed size after a shrink */
+    int64_t offset;          /* file offset of data[0] */
+    size_t pins;             /* outstanding mmf_pin() calls */
+    int fd;                  /* private duplicate of the file, or -1 */
+    mmf_access access;       /* effective access mode */
+    unsigned char trackfd;   /* 1 if the library keeps a private fd */
+    unsigned char anonymous; /* 1 for anonymous memory */
+    unsigned char readable;  /* 0 for PROT_NONE and exec-only maps */
+    unsigned char writable;  /* 0 for ACCESS_READ */
+    MMF_PLATFORM_FIELDS      /* the backend's own (mmf/unix.h, mmf/win.h) */
+    size_t page_size;        /* the page size backing the map */
+    size_t delta;        /* data - the mapping's start (unaligned offset) */
+    size_t mapped;       /* the mapping's length from data - delta */
+    int syserr;          /* OS error of the last MMF_ESYS / MMF_EFAULT */
+    const char *sysfunc; /* name of the call that failed */
+    size_t fault_offset; /* offset in the map of the last MMF_EFAULT */
 } mmf_map;
 
 /* ------------------------------------------------------------------------
@@ -467,8 +467,7 @@ MMF_EXPORT mmf_status mmf_remaining(const mmf_map *m, size_t *n);
  * cursor by the number copied, *nread = min(n, remaining). Reading at or
  * past the end copies nothing and succeeds.
  * @return MMF_OK, MMF_ECLOSED, MMF_ENOREAD, MMF_EFAULT (cursor unchanged). */
-MMF_EXPORT mmf_status mmf_read(mmf_map *m, void *dst, size_t n,
-                               size_t *nread);
+MMF_EXPORT mmf_status mmf_read(mmf_map *m, void *dst, size_t n, size_t *nread);
 
 /* mmf_read_byte() : The byte at the cursor in *out; the cursor moves by 1.
  * @return MMF_OK, MMF_ECLOSED, MMF_ERANGE (cursor at or past the end),

@@ -8,10 +8,12 @@
 
 /* ---- count() ----------------------------------------------------------- */
 
-MMF_PY_DOC(mmap_count_doc, "count($self, sub, start=None, end=None, /)",
-"Return the number of non-overlapping occurrences of sub in [start, end).\n\n"
-"start defaults to the current position (as for find()), end to the\n"
-"length. Beyond the stdlib API; one-byte needles use a SIMD count.");
+MMF_PY_DOC(
+    mmap_count_doc, "count($self, sub, start=None, end=None, /)",
+    "Return the number of non-overlapping occurrences of sub in [start, "
+    "end).\n\n"
+    "start defaults to the current position (as for find()), end to the\n"
+    "length. Beyond the stdlib API; one-byte needles use a SIMD count.");
 
 /* count(sub[, start[, end]]): bounds as for find(). */
 static PyObject *
@@ -29,9 +31,10 @@ FASTCALL_METHOD(mmap_count, count_impl)
 
 /* ---- readinto() -------------------------------------------------------- */
 
-MMF_PY_DOC(mmap_readinto_doc, "readinto($self, buffer, /)",
-"Read up to len(buffer) bytes at the current position into buffer,\n"
-"advance, and return the count (0 at the end). Beyond the stdlib API.");
+MMF_PY_DOC(
+    mmap_readinto_doc, "readinto($self, buffer, /)",
+    "Read up to len(buffer) bytes at the current position into buffer,\n"
+    "advance, and return the count (0 at the end). Beyond the stdlib API.");
 
 /* readinto(buffer): read at the cursor into a writable buffer, as
  * io.RawIOBase.readinto() does; returns the count. */
@@ -55,8 +58,7 @@ readinto_impl(mmap_object *self, PyObject *arg)
         /* a view of the map itself: one memmove, not forward chunks that
          * would read bytes an earlier chunk already overwrote */
         st = mmf_read(&self->map, view.buf, n, &n);
-    }
-    else if (st == MMF_OK) {
+    } else if (st == MMF_OK) {
         st = mmf_py_read_at_cursor(self, view.buf, n);
     }
     PyBuffer_Release(&view);
@@ -97,12 +99,14 @@ state_of(PyTypeObject *tp)
     return NULL;
 }
 
-MMF_PY_DOC(mmap_lines_doc, "lines($self, /)",
-"Return an iterator over the lines from the current position.\n\n"
-"Each step returns what readline() would and moves the position past the\n"
-"line, so it mixes with readline(), seek() and tell(). The iteration ends\n"
-"at the end of the map (after a seek back, it yields again). Beyond the\n"
-"stdlib API: iterating over the map itself still yields single bytes.");
+MMF_PY_DOC(
+    mmap_lines_doc, "lines($self, /)",
+    "Return an iterator over the lines from the current position.\n\n"
+    "Each step returns what readline() would and moves the position past the\n"
+    "line, so it mixes with readline(), seek() and tell(). The iteration "
+    "ends\n"
+    "at the end of the map (after a seek back, it yields again). Beyond the\n"
+    "stdlib API: iterating over the map itself still yields single bytes.");
 
 static PyObject *
 lines_impl(mmap_object *self)
@@ -150,8 +154,7 @@ lines_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
 {
     (void)args;
     (void)kwds;
-    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances",
-                 tp->tp_name);
+    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances", tp->tp_name);
     return NULL;
 }
 
@@ -180,9 +183,9 @@ static PyType_Slot lines_slots[] = {
     {Py_tp_traverse, (void *)lines_traverse},
     {Py_tp_iter, (void *)PyObject_SelfIter},
     {Py_tp_iternext, (void *)lines_next},
-    {Py_tp_doc, (void *)"Iterator over the lines of a map (see mmap.lines())."},
-    {0, NULL}
-};
+    {Py_tp_doc,
+     (void *)"Iterator over the lines of a map (see mmap.lines())."},
+    {0, NULL}};
 
 PyType_Spec mmf_py_lines_spec = {
     .name = "mmf.LineIterator",
@@ -193,11 +196,12 @@ PyType_Spec mmf_py_lines_spec = {
 
 /* ---- protect() --------------------------------------------------------- */
 
-MMF_PY_DOC(mmap_protect_doc, "protect($self, prot, /)",
-"Change the protection of the whole map to prot (PROT_* bits, mprotect):\n"
-"PROT_READ makes it read-only, PROT_READ | PROT_WRITE writable again.\n"
-"An ACCESS_READ map stays read-only; BufferError while buffers are\n"
-"exported. Beyond the stdlib API.");
+MMF_PY_DOC(
+    mmap_protect_doc, "protect($self, prot, /)",
+    "Change the protection of the whole map to prot (PROT_* bits, mprotect):\n"
+    "PROT_READ makes it read-only, PROT_READ | PROT_WRITE writable again.\n"
+    "An ACCESS_READ map stays read-only; BufferError while buffers are\n"
+    "exported. Beyond the stdlib API.");
 
 static PyObject *
 protect_impl(mmap_object *self, PyObject *arg)
@@ -307,9 +311,10 @@ mem_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-MMF_PY_DOC(mmap_lock_doc, "lock($self, start=0, length=None, /)",
-"Lock the pages of [start, start + length) in RAM (mlock). Beyond the\n"
-"stdlib API. length defaults to the end; the range is widened to pages.");
+MMF_PY_DOC(
+    mmap_lock_doc, "lock($self, start=0, length=None, /)",
+    "Lock the pages of [start, start + length) in RAM (mlock). Beyond the\n"
+    "stdlib API. length defaults to the end; the range is widened to pages.");
 
 static PyObject *
 lock_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -320,7 +325,7 @@ lock_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 FASTCALL_METHOD(mmap_lock, lock_impl)
 
 MMF_PY_DOC(mmap_unlock_doc, "unlock($self, start=0, length=None, /)",
-"Unlock the pages of [start, start + length) (munlock).");
+           "Unlock the pages of [start, start + length) (munlock).");
 
 static PyObject *
 unlock_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -330,11 +335,11 @@ unlock_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 
 FASTCALL_METHOD(mmap_unlock, unlock_impl)
 
-MMF_PY_DOC(mmap_populate_doc,
-"populate($self, start=0, length=None, write=False, /)",
-"Prefault the pages of [start, start + length), for writing when write\n"
-"is true (MADV_POPULATE_READ/WRITE, or touching each page on older\n"
-"kernels). Beyond the stdlib API.");
+MMF_PY_DOC(
+    mmap_populate_doc, "populate($self, start=0, length=None, write=False, /)",
+    "Prefault the pages of [start, start + length), for writing when write\n"
+    "is true (MADV_POPULATE_READ/WRITE, or touching each page on older\n"
+    "kernels). Beyond the stdlib API.");
 
 static PyObject *
 populate_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -344,9 +349,10 @@ populate_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 
 FASTCALL_METHOD(mmap_populate, populate_impl)
 
-MMF_PY_DOC(mmap_resident_doc, "resident($self, start=0, length=None, /)",
-"Return how many bytes of [start, start + length) are resident in RAM\n"
-"(mincore). Beyond the stdlib API.");
+MMF_PY_DOC(
+    mmap_resident_doc, "resident($self, start=0, length=None, /)",
+    "Return how many bytes of [start, start + length) are resident in RAM\n"
+    "(mincore). Beyond the stdlib API.");
 
 static PyObject *
 resident_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -358,10 +364,11 @@ FASTCALL_METHOD(mmap_resident, resident_impl)
 
 /* ---- page_size() and fd() ---------------------------------------------- */
 
-MMF_PY_DOC(mmap_page_size_doc, "page_size($self, /)",
-"Return the size of the pages backing the map: the huge page size for a\n"
-"map made with hugepages=True that got them, else PAGESIZE. Beyond the\n"
-"stdlib API.");
+MMF_PY_DOC(
+    mmap_page_size_doc, "page_size($self, /)",
+    "Return the size of the pages backing the map: the huge page size for a\n"
+    "map made with hugepages=True that got them, else PAGESIZE. Beyond the\n"
+    "stdlib API.");
 
 static PyObject *
 page_size_impl(mmap_object *self)
@@ -374,11 +381,12 @@ page_size_impl(mmap_object *self)
 
 NOARGS_METHOD(mmap_page_size, page_size_impl)
 
-MMF_PY_DOC(mmap_fd_doc, "fd($self, /)",
-"Return the map's own file descriptor (a duplicate of the one given, or\n"
-"the memfd of memfd=True), or -1. It stays the map's: do not close it.\n"
-"Beyond the stdlib API (not named fileno(): code that finds a fileno()\n"
-"takes an object for a file, and an anonymous map has none).");
+MMF_PY_DOC(
+    mmap_fd_doc, "fd($self, /)",
+    "Return the map's own file descriptor (a duplicate of the one given, or\n"
+    "the memfd of memfd=True), or -1. It stays the map's: do not close it.\n"
+    "Beyond the stdlib API (not named fileno(): code that finds a fileno()\n"
+    "takes an object for a file, and an anonymous map has none).");
 
 static PyObject *
 fd_impl(mmap_object *self)

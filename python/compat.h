@@ -41,7 +41,8 @@ typedef long long py_offset;
 static inline int
 small_int(PyObject *v, Py_ssize_t *out)
 {
-    if (!PyLong_CheckExact(v) || !PyUnstable_Long_IsCompact((PyLongObject *)v)) {
+    if (!PyLong_CheckExact(v)
+        || !PyUnstable_Long_IsCompact((PyLongObject *)v)) {
         return 0;
     }
     *out = PyUnstable_Long_CompactValue((PyLongObject *)v);

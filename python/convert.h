@@ -12,8 +12,7 @@
 /* Check a positional argument count, with _PyArg_CheckPositional()'s
  * message ("find expected at least 1 argument, got 0"). */
 static inline int
-check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t min,
-            Py_ssize_t max)
+check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max)
 {
     if (nargs < min) {
         PyErr_Format(PyExc_TypeError, MSG_NARGS, name,

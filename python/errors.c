@@ -17,8 +17,7 @@ const char MSG_LENGTH[] = "mmap length is greater than file size";
 const char MSG_ACCESS[] = "mmap invalid access parameter.";
 const char MSG_ACCESSFLAGS[] =
     "mmap can't specify both access and flags, prot.";
-const char MSG_NOTANON[] =
-    "Cannot set annotation on non-anonymous mappings";
+const char MSG_NOTANON[] = "Cannot set annotation on non-anonymous mappings";
 const char MSG_FAULT[] =
     "mmap: memory fault at offset %zu (file truncated or I/O error)";
 const char MSG_UNEXPECTED[] = "mmf: unexpected status %s (%s)";
@@ -27,23 +26,18 @@ const char MSG_NEG_LENGTH[] = "memory mapped length must be positive";
 const char MSG_NEG_OFFSET[] = "memory mapped offset must be positive";
 const char MSG_CLOSE_BUSY[] = "cannot close exported pointers exist";
 const char MSG_READ_BYTE[] = "read byte out of range";
-const char MSG_READ_ARG[] =
-    "argument should be integer or None, not '%.200s'";
+const char MSG_READ_ARG[] = "argument should be integer or None, not '%.200s'";
 const char MSG_WRITE[] = "data out of range";
 const char MSG_WRITE_BYTE[] = "write byte out of range";
-const char MSG_BYTE_MIN[] =
-    "unsigned byte integer is less than minimum";
-const char MSG_BYTE_MAX[] =
-    "unsigned byte integer is greater than maximum";
+const char MSG_BYTE_MIN[] = "unsigned byte integer is less than minimum";
+const char MSG_BYTE_MAX[] = "unsigned byte integer is greater than maximum";
 const char MSG_INT_RANGE[] = "Python int too large to convert to C int";
 const char MSG_SIZE_NOTRACK[] = "can't get size with trackfd=False";
 const char MSG_RESIZE_BUSY[] =
     "mmap can't resize with extant buffers exported.";
-const char MSG_RESIZE_NOTRACK[] =
-    "mmap can't resize with trackfd=False.";
+const char MSG_RESIZE_NOTRACK[] = "mmap can't resize with trackfd=False.";
 const char MSG_RESIZE_RANGE[] = "new size out of range";
-const char MSG_RESIZE_ANON[] =
-    "mmap: can't expand a shared anonymous mapping";
+const char MSG_RESIZE_ANON[] = "mmap: can't expand a shared anonymous mapping";
 const char MSG_FLUSH[] = "flush values out of range";
 const char MSG_SEEK_WHENCE[] = "unknown seek type";
 const char MSG_SEEK_RANGE[] = "seek out of range";
@@ -51,8 +45,7 @@ const char MSG_MOVE[] = "source, destination, or count out of range";
 const char MSG_MADV_START[] = "madvise start out of bounds";
 const char MSG_MADV_LENGTH[] = "madvise length invalid";
 const char MSG_MADV_TOO_LARGE[] = "madvise length too large";
-const char MSG_NAME_TYPE[] =
-    "set_name() argument must be str, not %.200s";
+const char MSG_NAME_TYPE[] = "set_name() argument must be str, not %.200s";
 const char MSG_NAME_NUL[] = "embedded null character";
 const char MSG_NAME_LONG[] = "name is too long";
 const char MSG_INDEX[] = "mmap index out of range";
@@ -75,21 +68,16 @@ const char MSG_READINTO[] =
 const char MSG_GET_KEY[] = "mmap indices must be integers";
 const char MSG_SET_KEY[] = "mmap indices must be integer";
 const char MSG_ITEM_DELETE[] = "mmap doesn't support item deletion";
-const char MSG_SQ_ITEM_DELETE[] =
-    "mmap object doesn't support item deletion";
-const char MSG_SLICE_DELETE[] =
-    "mmap object doesn't support slice deletion";
+const char MSG_SQ_ITEM_DELETE[] = "mmap object doesn't support item deletion";
+const char MSG_SLICE_DELETE[] = "mmap object doesn't support slice deletion";
 const char MSG_ITEM_TYPE[] = "mmap item value must be an int";
-const char MSG_ITEM_RANGE[] =
-    "mmap item value must be in range(0, 256)";
+const char MSG_ITEM_RANGE[] = "mmap item value must be in range(0, 256)";
 const char MSG_SLICE_SIZE[] = "mmap slice assignment is wrong size";
-const char MSG_SQ_ITEM_VALUE[] =
-    "mmap assignment must be length-1 bytes()";
+const char MSG_SQ_ITEM_VALUE[] = "mmap assignment must be length-1 bytes()";
 const char MSG_NARGS[] = "%.200s expected %s%zd argument%s, got %zd";
 const char MSG_FLUSH_NARGS[] =
     "flush() takes at most 2 positional arguments (%zd given)";
-const char MSG_FLUSH_KW[] =
-    "flush() got an unexpected keyword argument '%U'";
+const char MSG_FLUSH_KW[] = "flush() got an unexpected keyword argument '%U'";
 
 /* ---- each operation's messages ----------------------------------------- */
 
@@ -139,8 +127,8 @@ static void
 set_message(PyObject *type, const char *msg, mmf_status st)
 {
     if (msg == NULL) {
-        PyErr_Format(PyExc_SystemError, MSG_UNEXPECTED,
-                     mmf_status_name(st), mmf_strerror(st));
+        PyErr_Format(PyExc_SystemError, MSG_UNEXPECTED, mmf_status_name(st),
+                     mmf_strerror(st));
         return;
     }
     PyErr_SetString(type, msg);

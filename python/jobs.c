@@ -14,8 +14,7 @@ job_do(const mmf_map *map, job *j)
     case JOB_FIND:
         return mmf_find(map, j->needle, j->nlen, j->start, j->end, &j->found);
     case JOB_RFIND:
-        return mmf_rfind(map, j->needle, j->nlen, j->start, j->end,
-                         &j->found);
+        return mmf_rfind(map, j->needle, j->nlen, j->start, j->end, &j->found);
     case JOB_COUNT: {
         size_t n = 0;
         mmf_status st = mmf_count_part(map, j->needle, j->nlen, j->start,
@@ -263,4 +262,3 @@ mmf_py_run_job(mmap_object *self, job *j, size_t work)
     mmf_py_call_pin_release(&pin);
     return st;
 }
-

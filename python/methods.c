@@ -10,7 +10,7 @@
 /* ---- close() ----------------------------------------------------------- */
 
 MMF_PY_DOC(mmap_close_doc, "close($self, /)",
-"Close the map. Raises BufferError while buffers are exported.");
+           "Close the map. Raises BufferError while buffers are exported.");
 
 /* close() keeps the GIL: mmf_close() clears and unmaps in one call, and
  * another thread must never see the map half closed. */
@@ -52,8 +52,7 @@ norm_bound(Py_ssize_t v, size_t len, int clamp_high)
  * start is None, by accident; mmf does not (a deliberate difference,
  * docs/behaviour.md). Returns 1, or 0 with an exception set. */
 static int
-find_bounds(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
-            job *j)
+find_bounds(mmap_object *self, PyObject *const *args, Py_ssize_t nargs, job *j)
 {
     Py_ssize_t start = 0, end = 0;
     int has_start = nargs > 1 && args[1] != Py_None;
@@ -83,8 +82,8 @@ find_bounds(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
 /* Run a scan job (find, rfind, count) for the arguments (sub[, start[,
  * end]]): 1 with the result in j, or 0 with an exception set. */
 int
-mmf_py_scan_job(mmap_object *self, PyObject *const *args,
-                Py_ssize_t nargs, const char *name, job *j)
+mmf_py_scan_job(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
+                const char *name, job *j)
 {
     bytes_arg sub;
     int ok;
@@ -153,8 +152,8 @@ find_near(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     to = m->size - from > MMF_FAST_WINDOW ? from + MMF_FAST_WINDOW : m->size;
-    if (mmf_find(m, PyBytes_AS_STRING(args[0]), (size_t)nlen, from, to,
-                 &found) != MMF_OK
+    if (mmf_find(m, PyBytes_AS_STRING(args[0]), (size_t)nlen, from, to, &found)
+            != MMF_OK
         || (found < 0 && to < m->size)) {
         return NULL;
     }
@@ -162,8 +161,8 @@ find_near(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 MMF_PY_DOC(mmap_find_doc, "find($self, sub, start=None, end=None, /)",
-"Return the lowest index of sub in [start, end), or -1.\n\n"
-"start defaults to the current position, end to the length.");
+           "Return the lowest index of sub in [start, end), or -1.\n\n"
+           "start defaults to the current position, end to the length.");
 
 static PyObject *
 find_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -193,8 +192,7 @@ flush_kwargs(PyObject *const *kwvalues, PyObject *kwnames, int *flags)
             if (!as_int(kwvalues[i], flags)) {
                 return 0;
             }
-        }
-        else {
+        } else {
             PyErr_Format(PyExc_TypeError, MSG_FLUSH_KW, name);
             return 0;
         }
@@ -241,7 +239,7 @@ flush_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
         return mmf_py_error(self, st, &OP_FLUSH);
     }
     if (size == -1) {
-        size = (Py_ssize_t)len - offset;  /* 3.15: to the end */
+        size = (Py_ssize_t)len - offset; /* 3.15: to the end */
     }
     /* Python's signed values; the range is the core's to check */
     if (size < 0 || offset < 0) {
@@ -255,9 +253,10 @@ flush_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-MMF_PY_DOC(mmap_flush_doc, "flush($self, offset=0, size=-1, /, *, flags=0)",
-"Write changes in [offset, offset + size) back to the file.\n\n"
-"size -1 means to the end; flags are MS_* values (0 means MS_SYNC).");
+MMF_PY_DOC(
+    mmap_flush_doc, "flush($self, offset=0, size=-1, /, *, flags=0)",
+    "Write changes in [offset, offset + size) back to the file.\n\n"
+    "size -1 means to the end; flags are MS_* values (0 means MS_SYNC).");
 
 PyObject *
 mmap_flush(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
@@ -297,7 +296,8 @@ madvise_bounds(size_t len, Py_ssize_t start, Py_ssize_t *length)
 }
 
 MMF_PY_DOC(mmap_madvise_doc, "madvise($self, option, start=0, length=None, /)",
-"Advise the kernel about [start, start + length) (to the end by default).");
+           "Advise the kernel about [start, start + length) (to the end by "
+           "default).");
 
 static PyObject *
 madvise_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -350,8 +350,8 @@ madvise_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
             start += (Py_ssize_t)skip;
             length -= (Py_ssize_t)skip;
             Py_BEGIN_ALLOW_THREADS
-            st = mmf_madvise(&self->map, option, (size_t)start,
-                             (size_t)length);
+            st =
+                mmf_madvise(&self->map, option, (size_t)start, (size_t)length);
             Py_END_ALLOW_THREADS
         }
         mmf_py_call_pin_release(&pin);
@@ -366,8 +366,9 @@ FASTCALL_METHOD(mmap_madvise, madvise_impl)
 
 /* ---- move() ------------------------------------------------------------ */
 
-MMF_PY_DOC(mmap_move_doc, "move($self, dest, src, count, /)",
-"Copy count bytes from src to dest inside the map (overlap allowed).");
+MMF_PY_DOC(
+    mmap_move_doc, "move($self, dest, src, count, /)",
+    "Copy count bytes from src to dest inside the map (overlap allowed).");
 
 static PyObject *
 move_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -437,7 +438,8 @@ read_bytes(mmap_object *self, size_t n)
 }
 
 MMF_PY_DOC(mmap_read_doc, "read($self, n=None, /)",
-"Return up to n bytes from the current position (all with None or n < 0).");
+           "Return up to n bytes from the current position (all with None or "
+           "n < 0).");
 
 static PyObject *
 read_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -464,8 +466,9 @@ FASTCALL_METHOD(mmap_read, read_impl)
 
 /* ---- read_byte() ------------------------------------------------------- */
 
-MMF_PY_DOC(mmap_read_byte_doc, "read_byte($self, /)",
-"Return the byte at the current position as an int, and advance by 1.");
+MMF_PY_DOC(
+    mmap_read_byte_doc, "read_byte($self, /)",
+    "Return the byte at the current position as an int, and advance by 1.");
 
 static PyObject *
 read_byte_impl(mmap_object *self)
@@ -510,8 +513,7 @@ long_line_length(mmap_object *self, mmf_status *st)
         || (*st = mmf_tell(&self->map, &pos)) != MMF_OK) {
         return 0;
     }
-    *st = mmf_find(&self->map, "\n", 1, pos, pos + LONG_JOB_BYTES,
-                   &j.found);
+    *st = mmf_find(&self->map, "\n", 1, pos, pos + LONG_JOB_BYTES, &j.found);
     if (*st == MMF_OK && j.found < 0) {
         j.start = pos + LONG_JOB_BYTES;
         j.end = pos + rem;
@@ -523,8 +525,9 @@ long_line_length(mmap_object *self, mmf_status *st)
     return j.found < 0 ? rem : (size_t)j.found + 1 - pos;
 }
 
-MMF_PY_DOC(mmap_readline_doc, "readline($self, /)",
-"Return the bytes up to and including the next newline (or to the end).");
+MMF_PY_DOC(
+    mmap_readline_doc, "readline($self, /)",
+    "Return the bytes up to and including the next newline (or to the end).");
 
 /* The line at the cursor as a new bytes object (b"" at the end); the cursor
  * moves past it. One core call finds and copies a line shorter than
@@ -537,8 +540,8 @@ mmf_py_readline(mmap_object *self)
     size_t nread;
     mmf_status st;
 
-    st = mmf_readline_alloc_upto(&self->map, LONG_JOB_BYTES, alloc_bytes,
-                                 &res, &nread);
+    st = mmf_readline_alloc_upto(&self->map, LONG_JOB_BYTES, alloc_bytes, &res,
+                                 &nread);
     if (st == MMF_ERANGE) {
         /* a line of LONG_JOB_BYTES or more: its end is found, and the line
          * read, in chunks that a signal interrupts */
@@ -550,8 +553,7 @@ mmf_py_readline(mmap_object *self)
     if (st != MMF_OK) {
         if (res != NULL) {
             Py_DECREF(res);
-        }
-        else if (st == MMF_ENOMEM && PyErr_Occurred()) {
+        } else if (st == MMF_ENOMEM && PyErr_Occurred()) {
             return NULL; /* the MemoryError of PyBytes_FromStringAndSize */
         }
         return mmf_py_error(self, st, &OP_PLAIN);
@@ -564,7 +566,7 @@ NOARGS_METHOD(mmap_readline, mmf_py_readline)
 /* ---- resize() ---------------------------------------------------------- */
 
 MMF_PY_DOC(mmap_resize_doc, "resize($self, newsize, /)",
-"Resize the map, and the file behind it, to newsize bytes.");
+           "Resize the map, and the file behind it, to newsize bytes.");
 
 /* resize() keeps the GIL, as CPython does: the mapping moves, and another
  * thread must not use the old address meanwhile. */
@@ -599,8 +601,8 @@ O_METHOD(mmap_resize, resize_impl)
 /* ---- rfind() ----------------------------------------------------------- */
 
 MMF_PY_DOC(mmap_rfind_doc, "rfind($self, sub, start=None, end=None, /)",
-"Return the highest index of sub in [start, end), or -1.\n\n"
-"start defaults to the current position, end to the length.");
+           "Return the highest index of sub in [start, end), or -1.\n\n"
+           "start defaults to the current position, end to the length.");
 
 static PyObject *
 rfind_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -612,8 +614,9 @@ FASTCALL_METHOD(mmap_rfind, rfind_impl)
 
 /* ---- seek() ------------------------------------------------------------ */
 
-MMF_PY_DOC(mmap_seek_doc, "seek($self, pos, whence=0, /)",
-"Move the position (whence: 0 start, 1 current, 2 end); return it.");
+MMF_PY_DOC(
+    mmap_seek_doc, "seek($self, pos, whence=0, /)",
+    "Move the position (whence: 0 start, 1 current, 2 end); return it.");
 
 static PyObject *
 seek_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -645,7 +648,7 @@ FASTCALL_METHOD(mmap_seek, seek_impl)
 /* ---- seekable() -------------------------------------------------------- */
 
 MMF_PY_DOC(mmap_seekable_doc, "seekable($self, /)",
-"Return True: a map is always seekable.");
+           "Return True: a map is always seekable.");
 
 PyObject *
 mmap_seekable(PyObject *Py_UNUSED(op), PyObject *Py_UNUSED(unused))
@@ -658,8 +661,9 @@ mmap_seekable(PyObject *Py_UNUSED(op), PyObject *Py_UNUSED(unused))
 /* What set_name() puts before the name, as CPython does. */
 #define NAME_PREFIX "cpython:mmap:"
 
-MMF_PY_DOC(mmap_set_name_doc, "set_name($self, name, /)",
-"Name an anonymous map (shown as [anon:cpython:mmap:NAME] on Linux).");
+MMF_PY_DOC(
+    mmap_set_name_doc, "set_name($self, name, /)",
+    "Name an anonymous map (shown as [anon:cpython:mmap:NAME] on Linux).");
 
 static PyObject *
 set_name_impl(mmap_object *self, PyObject *arg)
@@ -701,7 +705,7 @@ O_METHOD(mmap_set_name, set_name_impl)
 /* ---- size() ------------------------------------------------------------ */
 
 MMF_PY_DOC(mmap_size_doc, "size($self, /)",
-"Return the size of the file (the length for an anonymous map).");
+           "Return the size of the file (the length for an anonymous map).");
 
 static PyObject *
 size_impl(mmap_object *self)
@@ -727,8 +731,7 @@ NOARGS_METHOD(mmap_size, size_impl)
 
 /* ---- tell() ------------------------------------------------------------ */
 
-MMF_PY_DOC(mmap_tell_doc, "tell($self, /)",
-"Return the current position.");
+MMF_PY_DOC(mmap_tell_doc, "tell($self, /)", "Return the current position.");
 
 static PyObject *
 tell_impl(mmap_object *self)
@@ -746,8 +749,9 @@ NOARGS_METHOD(mmap_tell, tell_impl)
 
 /* ---- write() ----------------------------------------------------------- */
 
-MMF_PY_DOC(mmap_write_doc, "write($self, bytes, /)",
-"Write bytes at the current position, advance, and return the count.");
+MMF_PY_DOC(
+    mmap_write_doc, "write($self, bytes, /)",
+    "Write bytes at the current position, advance, and return the count.");
 
 static PyObject *
 write_impl(mmap_object *self, PyObject *arg)
@@ -770,8 +774,9 @@ O_METHOD(mmap_write, write_impl)
 
 /* ---- write_byte() ------------------------------------------------------ */
 
-MMF_PY_DOC(mmap_write_byte_doc, "write_byte($self, byte, /)",
-"Write one byte (an int) at the current position and advance by 1.");
+MMF_PY_DOC(
+    mmap_write_byte_doc, "write_byte($self, byte, /)",
+    "Write one byte (an int) at the current position and advance by 1.");
 
 static PyObject *
 write_byte_impl(mmap_object *self, PyObject *arg)

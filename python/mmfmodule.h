@@ -166,13 +166,13 @@ extern const char MSG_FLUSH_KW[];
  * core bug shows up instead of passing as a plausible error. */
 
 typedef struct op_errors {
-    const char *range;    /* MMF_ERANGE */
-    const char *inval;    /* MMF_EINVAL */
-    const char *busy;     /* MMF_EBUSY: BufferError */
-    const char *notrack;  /* MMF_ENOTRACK: ValueError */
-    const char *notsup;   /* MMF_ENOTSUP */
-    int range_is_index;   /* MMF_ERANGE raises IndexError, not ValueError */
-    int notsup_is_notimpl;  /* MMF_ENOTSUP raises NotImplementedError */
+    const char *range;     /* MMF_ERANGE */
+    const char *inval;     /* MMF_EINVAL */
+    const char *busy;      /* MMF_EBUSY: BufferError */
+    const char *notrack;   /* MMF_ENOTRACK: ValueError */
+    const char *notsup;    /* MMF_ENOTSUP */
+    int range_is_index;    /* MMF_ERANGE raises IndexError, not ValueError */
+    int notsup_is_notimpl; /* MMF_ENOTSUP raises NotImplementedError */
 } op_errors;
 
 extern const op_errors OP_PLAIN;
@@ -193,13 +193,11 @@ extern const op_errors OP_PROTECT;
 
 /* mmf_py_set_error() : Set the Python exception for status st, returned by
  * an operation on map (NULL before there is one) described by op. */
-void mmf_py_set_error(const mmf_map *map, mmf_status st,
-                      const op_errors *op);
+void mmf_py_set_error(const mmf_map *map, mmf_status st, const op_errors *op);
 
 /* The same, for functions returning a PyObject *: always NULL. ST_PYERR
  * (an exception already set) is passed through. */
-PyObject *mmf_py_error(mmap_object *self, mmf_status st,
-                       const op_errors *op);
+PyObject *mmf_py_error(mmap_object *self, mmf_status st, const op_errors *op);
 
 #include "convert.h"
 
@@ -218,16 +216,16 @@ typedef enum { JOB_FIND, JOB_RFIND, JOB_COUNT, JOB_COPY } job_kind;
 
 typedef struct job {
     job_kind kind;
-    const void *needle;  /* JOB_FIND, JOB_RFIND, JOB_COUNT */
+    const void *needle; /* JOB_FIND, JOB_RFIND, JOB_COUNT */
     size_t nlen;
-    size_t start;        /* first index (searches, count, copy) */
-    size_t end;          /* JOB_FIND, JOB_RFIND, JOB_COUNT */
-    ptrdiff_t found;     /* result of a search; a chunk's count */
-    size_t total;        /* JOB_COUNT: the count so far */
-    size_t resume;       /* JOB_COUNT: where the next chunk starts */
-    ptrdiff_t step;      /* JOB_COPY */
-    size_t count;        /* JOB_COPY */
-    void *dst;           /* JOB_COPY */
+    size_t start;    /* first index (searches, count, copy) */
+    size_t end;      /* JOB_FIND, JOB_RFIND, JOB_COUNT */
+    ptrdiff_t found; /* result of a search; a chunk's count */
+    size_t total;    /* JOB_COUNT: the count so far */
+    size_t resume;   /* JOB_COUNT: where the next chunk starts */
+    ptrdiff_t step;  /* JOB_COPY */
+    size_t count;    /* JOB_COPY */
+    void *dst;       /* JOB_COPY */
 } job;
 
 /* A pin taken for a call that releases the GIL; listed, so that a forked
@@ -251,59 +249,55 @@ PyObject *mmf_py_readline(mmap_object *self);
 /* read() and readinto()'s copy at the cursor (methods.c). */
 mmf_status mmf_py_read_at_cursor(mmap_object *self, void *dst, size_t n);
 /* find(), rfind() and count()'s arguments and search (methods.c). */
-int mmf_py_scan_job(mmap_object *self, PyObject *const *args,
-                    Py_ssize_t nargs, const char *name, job *j);
+int mmf_py_scan_job(mmap_object *self, PyObject *const *args, Py_ssize_t nargs,
+                    const char *name, job *j);
 
 /* ---- method wrappers -----------------------------------------------------
  * Each takes the object's lock (free-threaded builds) around an
  * implementation, one macro per calling convention. The first argument is
  * the full name of the wrapper, so that grep finds its definition. */
 
-#define MMF_PY_DOC(name, sig, text) \
+#define MMF_PY_DOC(name, sig, text)                                           \
     const char name[] = PyDoc_STR(sig "\n--\n\n" text)
 
-#define NOARGS_METHOD(wrapper, impl)                             \
-    PyObject *                                                   \
-    wrapper(PyObject *op, PyObject *Py_UNUSED(unused))           \
-    {                                                            \
-        PyObject *res;                                           \
-        Py_BEGIN_CRITICAL_SECTION(op);                           \
-        res = impl((mmap_object *)op);                           \
-        Py_END_CRITICAL_SECTION();                               \
-        return res;                                              \
+#define NOARGS_METHOD(wrapper, impl)                                          \
+    PyObject *wrapper(PyObject *op, PyObject *Py_UNUSED(unused))              \
+    {                                                                         \
+        PyObject *res;                                                        \
+        Py_BEGIN_CRITICAL_SECTION(op);                                        \
+        res = impl((mmap_object *)op);                                        \
+        Py_END_CRITICAL_SECTION();                                            \
+        return res;                                                           \
     }
 
-#define O_METHOD(wrapper, impl)                                  \
-    PyObject *                                                   \
-    wrapper(PyObject *op, PyObject *arg)                         \
-    {                                                            \
-        PyObject *res;                                           \
-        Py_BEGIN_CRITICAL_SECTION(op);                           \
-        res = impl((mmap_object *)op, arg);                      \
-        Py_END_CRITICAL_SECTION();                               \
-        return res;                                              \
+#define O_METHOD(wrapper, impl)                                               \
+    PyObject *wrapper(PyObject *op, PyObject *arg)                            \
+    {                                                                         \
+        PyObject *res;                                                        \
+        Py_BEGIN_CRITICAL_SECTION(op);                                        \
+        res = impl((mmap_object *)op, arg);                                   \
+        Py_END_CRITICAL_SECTION();                                            \
+        return res;                                                           \
     }
 
-#define FASTCALL_METHOD(wrapper, impl)                           \
-    PyObject *                                                   \
-    wrapper(PyObject *op, PyObject *const *args, Py_ssize_t nargs) \
-    {                                                            \
-        PyObject *res;                                           \
-        Py_BEGIN_CRITICAL_SECTION(op);                           \
-        res = impl((mmap_object *)op, args, nargs);              \
-        Py_END_CRITICAL_SECTION();                               \
-        return res;                                              \
+#define FASTCALL_METHOD(wrapper, impl)                                        \
+    PyObject *wrapper(PyObject *op, PyObject *const *args, Py_ssize_t nargs)  \
+    {                                                                         \
+        PyObject *res;                                                        \
+        Py_BEGIN_CRITICAL_SECTION(op);                                        \
+        res = impl((mmap_object *)op, args, nargs);                           \
+        Py_END_CRITICAL_SECTION();                                            \
+        return res;                                                           \
     }
 
-#define MMF_PY_NOARGS(name)                                      \
-    PyObject *name(PyObject *op, PyObject *unused);              \
+#define MMF_PY_NOARGS(name)                                                   \
+    PyObject *name(PyObject *op, PyObject *unused);                           \
     extern const char name##_doc[]
-#define MMF_PY_O(name)                                           \
-    PyObject *name(PyObject *op, PyObject *arg);                 \
+#define MMF_PY_O(name)                                                        \
+    PyObject *name(PyObject *op, PyObject *arg);                              \
     extern const char name##_doc[]
-#define MMF_PY_FASTCALL(name)                                    \
-    PyObject *name(PyObject *op, PyObject *const *args,          \
-                   Py_ssize_t nargs);                            \
+#define MMF_PY_FASTCALL(name)                                                 \
+    PyObject *name(PyObject *op, PyObject *const *args, Py_ssize_t nargs);    \
     extern const char name##_doc[]
 
 /* The methods, for the table in type.c. methods.c: */

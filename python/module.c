@@ -7,11 +7,11 @@
 
 /* ---- constants ------------------------------------------------------- */
 
-#define ADD_CONSTANT(module, name)                                   \
-    do {                                                             \
-        if (PyModule_AddIntConstant(module, #name, name) < 0) {      \
-            return -1;                                               \
-        }                                                            \
+#define ADD_CONSTANT(module, name)                                            \
+    do {                                                                      \
+        if (PyModule_AddIntConstant(module, #name, name) < 0) {               \
+            return -1;                                                        \
+        }                                                                     \
     } while (0)
 
 /* Exactly the constants that CPython's mmap exports, each where the
@@ -186,7 +186,8 @@ add_constants(PyObject *m)
 {
     if (PyModule_AddIntConstant(m, "PAGESIZE", (long)mmf_pagesize()) < 0
         || PyModule_AddIntConstant(m, "ALLOCATIONGRANULARITY",
-                                   (long)mmf_granularity()) < 0
+                                   (long)mmf_granularity())
+               < 0
         || PyModule_AddIntConstant(m, "ACCESS_DEFAULT", MMF_ACCESS_DEFAULT) < 0
         || PyModule_AddIntConstant(m, "ACCESS_READ", MMF_ACCESS_READ) < 0
         || PyModule_AddIntConstant(m, "ACCESS_WRITE", MMF_ACCESS_WRITE) < 0
@@ -259,13 +260,14 @@ mod_free(void *m)
     (void)mod_clear((PyObject *)m);
 }
 
-PyDoc_STRVAR(reinstall_fault_guard_doc,
-"reinstall_fault_guard($module, /)\n--\n\n"
-"Put mmf's SIGBUS/SIGSEGV fault guard back in front of other handlers.\n\n"
-"Call it after something installed its own handler for those signals\n"
-"(for example faulthandler.enable() after importing mmf). Idempotent.\n"
-"Handlers installed before are kept and still get every fault that is\n"
-"not mmf's own.");
+PyDoc_STRVAR(
+    reinstall_fault_guard_doc,
+    "reinstall_fault_guard($module, /)\n--\n\n"
+    "Put mmf's SIGBUS/SIGSEGV fault guard back in front of other handlers.\n\n"
+    "Call it after something installed its own handler for those signals\n"
+    "(for example faulthandler.enable() after importing mmf). Idempotent.\n"
+    "Handlers installed before are kept and still get every fault that is\n"
+    "not mmf's own.");
 
 static PyObject *
 reinstall_fault_guard(PyObject *module, PyObject *unused)
@@ -280,18 +282,21 @@ reinstall_fault_guard(PyObject *module, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(open_doc,
-"open($module, path, mode='r', size=None, offset=0)\n--\n\n"
-"Open the file at path and map it; return an mmap object (beyond the\n"
-"stdlib API; the modes of numpy.memmap):\n\n"
-"  'r'   read-only (ACCESS_READ)\n"
-"  'r+'  read-write, shared with the file (ACCESS_WRITE)\n"
-"  'w+'  create or truncate, size the file to offset + size with its disk\n"
-"        space allocated (a full disk fails here with ENOSPC), read-write\n"
-"  'c'   copy-on-write (ACCESS_COPY)\n\n"
-"size is the length to map (None: to the end of the file; required for\n"
-"'w+'). offset may be any byte offset. An empty file gives an empty map.\n"
-"The map owns the descriptor it opened (see fd()).");
+PyDoc_STRVAR(
+    open_doc,
+    "open($module, path, mode='r', size=None, offset=0)\n--\n\n"
+    "Open the file at path and map it; return an mmap object (beyond the\n"
+    "stdlib API; the modes of numpy.memmap):\n\n"
+    "  'r'   read-only (ACCESS_READ)\n"
+    "  'r+'  read-write, shared with the file (ACCESS_WRITE)\n"
+    "  'w+'  create or truncate, size the file to offset + size with its "
+    "disk\n"
+    "        space allocated (a full disk fails here with ENOSPC), "
+    "read-write\n"
+    "  'c'   copy-on-write (ACCESS_COPY)\n\n"
+    "size is the length to map (None: to the end of the file; required for\n"
+    "'w+'). offset may be any byte offset. An empty file gives an empty map.\n"
+    "The map owns the descriptor it opened (see fd()).");
 
 static PyObject *
 mod_open(PyObject *module, PyObject *args, PyObject *kwds)
@@ -345,11 +350,9 @@ mod_open(PyObject *module, PyObject *args, PyObject *kwds)
         && strcmp(mmf_sysfunc(&self->map), "open") == 0) {
         errno = mmf_syserr(&self->map);
         PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, fspath);
-    }
-    else if (st == MMF_EMODE) {
+    } else if (st == MMF_EMODE) {
         PyErr_Format(PyExc_ValueError, MSG_OPEN_MODE, MSG_MODE, mode);
-    }
-    else if (st != MMF_OK) {
+    } else if (st != MMF_OK) {
         mmf_py_set_error(&self->map, st, &OP_PLAIN);
     }
     Py_DECREF(fspath);
@@ -365,8 +368,7 @@ static PyMethodDef mod_methods[] = {
     {"open", FUNC_CAST(mod_open), METH_VARARGS | METH_KEYWORDS, open_doc},
     {"reinstall_fault_guard", reinstall_fault_guard, METH_NOARGS,
      reinstall_fault_guard_doc},
-    {NULL, NULL, 0, NULL}
-};
+    {NULL, NULL, 0, NULL}};
 
 static PyModuleDef_Slot mod_slots[] = {
     {Py_mod_exec, (void *)mod_exec},
@@ -376,22 +378,18 @@ static PyModuleDef_Slot mod_slots[] = {
 #if PY_VERSION_HEX >= 0x030d0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
-};
+    {0, NULL}};
 
-PyDoc_STRVAR(mod_doc,
-"Memory-mapped file objects: a drop-in replacement for the mmap module\n"
-"(`import mmf as mmap`), with the CPython 3.15 API, built on libmmf.");
+PyDoc_STRVAR(
+    mod_doc,
+    "Memory-mapped file objects: a drop-in replacement for the mmap module\n"
+    "(`import mmf as mmap`), with the CPython 3.15 API, built on libmmf.");
 
 struct PyModuleDef mmf_py_module_def = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "mmf",
-    .m_doc = mod_doc,
-    .m_size = sizeof(module_state),
-    .m_methods = mod_methods,
-    .m_slots = mod_slots,
-    .m_traverse = mod_traverse,
-    .m_clear = mod_clear,
+    PyModuleDef_HEAD_INIT,      .m_name = "mmf",
+    .m_doc = mod_doc,           .m_size = sizeof(module_state),
+    .m_methods = mod_methods,   .m_slots = mod_slots,
+    .m_traverse = mod_traverse, .m_clear = mod_clear,
     .m_free = mod_free,
 };
 

@@ -113,7 +113,7 @@ slice_index(PyObject *v, Py_ssize_t *out)
         PyErr_SetString(PyExc_TypeError, MSG_SLICE_INDEX);
         return 0;
     }
-    x = PyNumber_AsSsize_t(v, NULL);    /* clamps, as slices do */
+    x = PyNumber_AsSsize_t(v, NULL); /* clamps, as slices do */
     if (x == -1 && PyErr_Occurred()) {
         return 0;
     }
@@ -262,10 +262,11 @@ get_slice(mmap_object *self, PyObject *key)
     if ((size_t)slicelen < LONG_JOB_BYTES) {
         st = mmf_get_slice(&self->map, (size_t)start, (ptrdiff_t)step,
                            (size_t)slicelen, PyBytes_AS_STRING(res));
-    }
-    else {
-        job j = {.kind = JOB_COPY, .start = (size_t)start,
-                 .step = (ptrdiff_t)step, .count = (size_t)slicelen,
+    } else {
+        job j = {.kind = JOB_COPY,
+                 .start = (size_t)start,
+                 .step = (ptrdiff_t)step,
+                 .count = (size_t)slicelen,
                  .dst = PyBytes_AS_STRING(res)};
         st = mmf_py_run_job(self, &j, j.count);
     }
@@ -296,14 +297,12 @@ get_small_slice(mmap_object *self, PySliceObject *key, PyObject **res)
     /* PySlice_AdjustIndices() for a step of 1 */
     if (start < 0) {
         start = start + len < 0 ? 0 : start + len;
-    }
-    else if (start > len) {
+    } else if (start > len) {
         start = len;
     }
     if (stop < 0) {
         stop = stop + len < 0 ? 0 : stop + len;
-    }
-    else if (stop > len) {
+    } else if (stop > len) {
         stop = len;
     }
     n = stop > start ? stop - start : 0;
@@ -461,8 +460,7 @@ ass_subscript_impl(mmap_object *self, PyObject *key, PyObject *value)
 {
     mmf_status st = check_writable(self);
 
-    if (st == MMF_ECLOSED
-        && mmf_access_mode(&self->map) == MMF_ACCESS_READ) {
+    if (st == MMF_ECLOSED && mmf_access_mode(&self->map) == MMF_ACCESS_READ) {
         st = MMF_EREADONLY;
     }
     if (st == MMF_EREADONLY) {
@@ -512,7 +510,8 @@ getbuffer_impl(mmap_object *self, Py_buffer *view, int flags)
     }
     readonly = check_writable(self) == MMF_EREADONLY;
     if (PyBuffer_FillInfo(view, (PyObject *)self, data, (Py_ssize_t)len,
-                          readonly, flags) < 0) {
+                          readonly, flags)
+        < 0) {
         mmf_unpin(&self->map);
         return -1;
     }

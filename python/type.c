@@ -15,16 +15,16 @@ typedef struct new_args {
     int access;
     py_offset offset;
     int trackfd;
-    int hugepages;  /* mmf addition: MMF_OPT_HUGEPAGES */
-    int memfd;      /* mmf addition: MMF_OPT_MEMFD */
+    int hugepages; /* mmf addition: MMF_OPT_HUGEPAGES */
+    int memfd;     /* mmf addition: MMF_OPT_MEMFD */
 } new_args;
 
 static int
 parse_new_args(PyObject *args, PyObject *kwds, new_args *a)
 {
-    static char *kwlist[] = {"fileno", "length", "flags", "prot",
+    static char *kwlist[] = {"fileno", "length", "flags",   "prot",
                              "access", "offset", "trackfd", "hugepages",
-                             "memfd", NULL};
+                             "memfd",  NULL};
 
     a->flags = MAP_SHARED;
     a->prot = PROT_READ | PROT_WRITE;
@@ -33,11 +33,10 @@ parse_new_args(PyObject *args, PyObject *kwds, new_args *a)
     a->trackfd = 1;
     a->hugepages = 0;
     a->memfd = 0;
-    return PyArg_ParseTupleAndKeywords(args, kwds,
-                                       "in|iii" OFFSET_FORMAT "$ppp",
-                                       kwlist, &a->fd, &a->length, &a->flags,
-                                       &a->prot, &a->access, &a->offset,
-                                       &a->trackfd, &a->hugepages, &a->memfd);
+    return PyArg_ParseTupleAndKeywords(
+        args, kwds, "in|iii" OFFSET_FORMAT "$ppp", kwlist, &a->fd, &a->length,
+        &a->flags, &a->prot, &a->access, &a->offset, &a->trackfd,
+        &a->hugepages, &a->memfd);
 }
 
 /* mmf_open_anon()'s options, from the keywords. */
@@ -95,7 +94,8 @@ mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     if (PySys_Audit("mmap.__new__", "ini" OFFSET_FORMAT, a.fd, a.length,
-                    access, a.offset) < 0) {
+                    access, a.offset)
+        < 0) {
         return NULL;
     }
     self = (mmap_object *)type->tp_alloc(type, 0);
@@ -109,8 +109,7 @@ mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (new_options(&a) != 0) {
         st = mmf_open_anon(&self->map, (size_t)a.length, a.flags, a.prot,
                            (mmf_access)a.access, new_options(&a));
-    }
-    else {
+    } else {
         st = mmf_open(&self->map, a.fd, (size_t)a.length, a.flags, a.prot,
                       (mmf_access)a.access, (int64_t)a.offset, a.trackfd);
     }
@@ -137,8 +136,8 @@ mmap_dealloc(PyObject *op)
      * closes; nobody else can reach self, so the GIL can go (not for a map
      * close() already closed: there is nothing to wait for). */
     if (!mmf_closed(&self->map)) {
-        Py_BEGIN_ALLOW_THREADS
-        (void)mmf_close(&self->map);
+        Py_BEGIN_ALLOW_THREADS(void)
+        mmf_close(&self->map);
         Py_END_ALLOW_THREADS
     }
     tp->tp_free(op);
@@ -187,8 +186,8 @@ repr_impl(mmap_object *self)
         return PyUnicode_FromFormat("<%s closed=True>", name);
     }
     return PyUnicode_FromFormat(
-        "<%s closed=False, access=%s, length=%zu, pos=%zu, offset=%lld>",
-        name, access_name(self), len, pos, map_offset(self));
+        "<%s closed=False, access=%s, length=%zu, pos=%zu, offset=%lld>", name,
+        access_name(self), len, pos, map_offset(self));
 }
 
 static PyObject *
@@ -204,8 +203,7 @@ mmap_repr(PyObject *op)
 
 /* ---- the context manager and `closed` ---------------------------------- */
 
-static MMF_PY_DOC(mmap_enter_doc, "__enter__($self, /)",
-"Return self.");
+static MMF_PY_DOC(mmap_enter_doc, "__enter__($self, /)", "Return self.");
 
 static PyObject *
 enter_impl(mmap_object *self)
@@ -222,9 +220,9 @@ enter_impl(mmap_object *self)
 
 static NOARGS_METHOD(mmap_enter, enter_impl)
 
-static MMF_PY_DOC(mmap_exit_doc,
-"__exit__($self, exc_type, exc_value, traceback, /)",
-"Close the map.");
+    static MMF_PY_DOC(mmap_exit_doc,
+                      "__exit__($self, exc_type, exc_value, traceback, /)",
+                      "Close the map.");
 
 static PyObject *
 exit_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
@@ -238,8 +236,7 @@ exit_impl(mmap_object *self, PyObject *const *args, Py_ssize_t nargs)
 
 static FASTCALL_METHOD(mmap_exit, exit_impl)
 
-static PyObject *
-mmap_closed_get(PyObject *op, void *Py_UNUSED(closure))
+    static PyObject *mmap_closed_get(PyObject *op, void *Py_UNUSED(closure))
 {
     int closed;
 
@@ -282,38 +279,38 @@ static PyMethodDef mmap_methods[] = {
     {"write_byte", mmap_write_byte, METH_O, mmap_write_byte_doc},
     {"__enter__", mmap_enter, METH_NOARGS, mmap_enter_doc},
     {"__exit__", FUNC_CAST(mmap_exit), METH_FASTCALL, mmap_exit_doc},
-    {NULL, NULL, 0, NULL}
-};
+    {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef mmap_getset[] = {
     {"closed", mmap_closed_get, NULL, "True if the map is closed.", NULL},
-    {NULL, NULL, NULL, NULL, NULL}
-};
+    {NULL, NULL, NULL, NULL, NULL}};
 
-static PyMemberDef mmap_members[] = {
-    {"__weaklistoffset__", Py_T_PYSSIZET, offsetof(mmap_object, weakreflist),
-     Py_READONLY, NULL},
-    {NULL, 0, 0, 0, NULL}
-};
+static PyMemberDef mmap_members[] = {{"__weaklistoffset__", Py_T_PYSSIZET,
+                                      offsetof(mmap_object, weakreflist),
+                                      Py_READONLY, NULL},
+                                     {NULL, 0, 0, 0, NULL}};
 
-PyDoc_STRVAR(mmap_doc,
-"mmap(fileno, length, flags=MAP_SHARED, prot=PROT_WRITE|PROT_READ,\n"
-"     access=ACCESS_DEFAULT, offset=0, *, trackfd=True, hugepages=False,\n"
-"     memfd=False)\n"
-"\n"
-"Map length bytes of the file open as fileno, from offset, and return a\n"
-"mmap object. length 0 maps the whole file from offset. flags is\n"
-"MAP_SHARED (changes reach the file and other processes) or MAP_PRIVATE\n"
-"(copy-on-write); prot is a combination of PROT_READ and PROT_WRITE;\n"
-"access (ACCESS_READ, ACCESS_WRITE or ACCESS_COPY) replaces both. With\n"
-"trackfd=False no duplicate of the file descriptor is kept (size() and\n"
-"resize() are then unavailable).\n"
-"\n"
-"To map anonymous memory, pass -1 as fileno. mmf additions, for anonymous\n"
-"maps: hugepages=True asks for transparent huge pages (maps of 2 MiB or\n"
-"more; shared ones get them only where the kernel's shmem_enabled\n"
-"allows, see page_size()); memfd=True backs a shared map with a sealed memfd, which can grow\n"
-"with resize() and be handed to another process (fd()).");
+PyDoc_STRVAR(
+    mmap_doc,
+    "mmap(fileno, length, flags=MAP_SHARED, prot=PROT_WRITE|PROT_READ,\n"
+    "     access=ACCESS_DEFAULT, offset=0, *, trackfd=True, hugepages=False,\n"
+    "     memfd=False)\n"
+    "\n"
+    "Map length bytes of the file open as fileno, from offset, and return a\n"
+    "mmap object. length 0 maps the whole file from offset. flags is\n"
+    "MAP_SHARED (changes reach the file and other processes) or MAP_PRIVATE\n"
+    "(copy-on-write); prot is a combination of PROT_READ and PROT_WRITE;\n"
+    "access (ACCESS_READ, ACCESS_WRITE or ACCESS_COPY) replaces both. With\n"
+    "trackfd=False no duplicate of the file descriptor is kept (size() and\n"
+    "resize() are then unavailable).\n"
+    "\n"
+    "To map anonymous memory, pass -1 as fileno. mmf additions, for "
+    "anonymous\n"
+    "maps: hugepages=True asks for transparent huge pages (maps of 2 MiB or\n"
+    "more; shared ones get them only where the kernel's shmem_enabled\n"
+    "allows, see page_size()); memfd=True backs a shared map with a sealed "
+    "memfd, which can grow\n"
+    "with resize() and be handed to another process (fd()).");
 
 static PyType_Slot mmap_slots[] = {
     {Py_tp_new, (void *)mmap_new},
@@ -332,8 +329,7 @@ static PyType_Slot mmap_slots[] = {
     {Py_mp_ass_subscript, (void *)mmap_ass_subscript},
     {Py_bf_getbuffer, (void *)mmap_getbuffer},
     {Py_bf_releasebuffer, (void *)mmap_releasebuffer},
-    {0, NULL}
-};
+    {0, NULL}};
 
 PyType_Spec mmf_py_mmap_spec = {
     .name = "mmap.mmap",
@@ -342,4 +338,3 @@ PyType_Spec mmf_py_mmap_spec = {
               | MMAP_TYPE_FLAGS_EXTRA),
     .slots = mmap_slots,
 };
-

@@ -23,9 +23,9 @@ mmf_status mmf__os_check_options(int flags, unsigned options);
  * success every field but pos is set; on failure m is closed again.
  * tagname (NULL: none) names the section (Windows); a backend without
  * named sections returns MMF_ENOTSUP for a name. */
-mmf_status mmf__os_open(mmf_map *m, int fd, size_t length, int flags,
-                        int prot, mmf_access access, int64_t offset,
-                        int trackfd, unsigned options, const char *tagname);
+mmf_status mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
+                        mmf_access access, int64_t offset, int trackfd,
+                        unsigned options, const char *tagname);
 
 /* mmf_open_path(): m is closed on entry; on failure m is closed again. */
 mmf_status mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
@@ -49,8 +49,8 @@ mmf_status mmf__os_lock(mmf_map *m, size_t start, size_t length, int lock);
 mmf_status mmf__os_protect(mmf_map *m, int prot);
 mmf_status mmf__os_populate(mmf_map *m, size_t start, size_t length,
                             int write);
-mmf_status mmf__os_resident(mmf_map *m, size_t start, size_t length,
-                            size_t lo, size_t hi, size_t *bytes);
+mmf_status mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo,
+                            size_t hi, size_t *bytes);
 /* Can this anonymous map grow? (Linux: not when shared, kernel bug 8691) */
 int mmf__os_anon_can_grow(const mmf_map *m);
 mmf_status mmf__os_resize(mmf_map *m, size_t newsize);

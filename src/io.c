@@ -148,8 +148,8 @@ static void
 op_count(void *p)
 {
     struct search_op *s = p;
-    s->found = (ptrdiff_t)mmf__count(s->hay, s->hlen, s->needle, s->nlen,
-                                     &s->next);
+    s->found =
+        (ptrdiff_t)mmf__count(s->hay, s->hlen, s->needle, s->nlen, &s->next);
 }
 
 static void
@@ -295,8 +295,8 @@ mmf_read_byte(mmf_map *m, unsigned char *out)
 static mmf_status
 long_line(const mmf_map *m, size_t from, size_t to, size_t *len)
 {
-    struct search_op op = {m->data + from, to - from,
-                           (const unsigned char *)"\n", 1, -1, 0};
+    struct search_op op = {
+        m->data + from, to - from, (const unsigned char *)"\n", 1, -1, 0};
     mmf_status s = mmf__guarded(m, op_memchr, &op);
     if (s != MMF_OK)
         return s;
@@ -325,7 +325,8 @@ line_length(const mmf_map *m, size_t max, size_t *len)
         return MMF_OK;
     /* Most lines are short: the fast scan first. */
     head = rem < MMF__FAST_MAX ? rem : MMF__FAST_MAX;
-    if ((s = mmf__fast_memchr(m, m->data + m->pos, '\n', head, &idx)) != MMF_OK)
+    if ((s = mmf__fast_memchr(m, m->data + m->pos, '\n', head, &idx))
+        != MMF_OK)
         return s;
     if (idx < head)
         *len = idx + 1;
@@ -333,7 +334,8 @@ line_length(const mmf_map *m, size_t max, size_t *len)
         *len = rem;
     else if (max > head)
         return long_line(m, m->pos + head,
-                         rem - head > max - head ? m->pos + max : m->size, len);
+                         rem - head > max - head ? m->pos + max : m->size,
+                         len);
     else
         return MMF_ERANGE;
     return *len <= max ? MMF_OK : MMF_ERANGE;
@@ -364,8 +366,8 @@ mmf_readline_alloc(mmf_map *m, mmf_alloc_fn alloc, void *ctx, size_t *nread)
 }
 
 mmf_status
-mmf_readline_alloc_upto(mmf_map *m, size_t max, mmf_alloc_fn alloc,
-                        void *ctx, size_t *nread)
+mmf_readline_alloc_upto(mmf_map *m, size_t max, mmf_alloc_fn alloc, void *ctx,
+                        size_t *nread)
 {
     size_t len;
     void *dst;
@@ -563,8 +565,9 @@ search(const mmf_map *m, const void *needle, size_t nlen, size_t start,
         size_t idx;
 
         if ((s = mmf__fast_memchr(m, m->data + start,
-                                  *(const unsigned char *)needle,
-                                  end - start, &idx)) != MMF_OK)
+                                  *(const unsigned char *)needle, end - start,
+                                  &idx))
+            != MMF_OK)
             return s;
         if (idx < end - start)
             *out = (ptrdiff_t)(start + idx);
@@ -606,8 +609,8 @@ mmf_rfind(const mmf_map *m, const void *needle, size_t nlen, size_t start,
 }
 
 mmf_status
-mmf_count_part(const mmf_map *m, const void *needle, size_t nlen,
-               size_t start, size_t end, size_t *count, size_t *resume)
+mmf_count_part(const mmf_map *m, const void *needle, size_t nlen, size_t start,
+               size_t end, size_t *count, size_t *resume)
 {
     mmf_status s;
 
@@ -633,8 +636,7 @@ mmf_count_part(const mmf_map *m, const void *needle, size_t nlen,
          * occurrence would fit in [start, end) */
         size_t tail = end - nlen + 1;
         *resume = start + op.next > tail ? start + op.next : tail;
-    }
-    else
+    } else
         *resume = start;
     return MMF_OK;
 }

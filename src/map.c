@@ -397,8 +397,7 @@ mmf_populate(mmf_map *m, size_t start, size_t length, int write)
     s = mmf__os_populate(m, start, length, write);
     /* the fallback touches the bytes asked for ([lo, hi) is in mapping
      * terms, mmf__touch() takes offsets from data) */
-    return s == MMF_ENOTSUP ? mmf__touch(m, lo - m->delta, hi - lo, write)
-                            : s;
+    return s == MMF_ENOTSUP ? mmf__touch(m, lo - m->delta, hi - lo, write) : s;
 }
 
 mmf_status

@@ -32,6 +32,7 @@
  * rarest bytes, so that few positions survive it. Letters follow English
  * letter frequencies (log scale), capitals 45 below their small letter;
  * 0x00 and 0xff rank high for binary data, UTF-8 continuation bytes mid. */
+/* clang-format off */
 static const unsigned char byte_freq[256] = {
     235,  20,  20,  20,  20,  20,  20,  20,  /* 00 */
      20, 140, 190,  30,  30, 120,  20,  20,
@@ -66,6 +67,7 @@ static const unsigned char byte_freq[256] = {
      60,  60,  60,  60,  60,  60,  60,  60,  /* f0 */
      60,  60,  60,  60,  60,  60,  60, 170,
 };
+/* clang-format on */
 
 /* ---- choosing the filter bytes ------------------------------------------ */
 
@@ -200,8 +202,7 @@ mmf__scan_fwd_scalar(struct mmf__scan *sc, size_t *pos)
         if (h1[s] == sc->byte[1] && h2[s] == sc->byte[2]) {
             if (mmf__verify(sc, s))
                 return (ptrdiff_t)s;
-        }
-        else {
+        } else {
             sc->work += MMF__CAND_COST;
         }
         s++;
@@ -231,8 +232,7 @@ mmf__scan_rev_scalar(struct mmf__scan *sc, size_t *end)
         if (h1[s] == sc->byte[1] && h2[s] == sc->byte[2]) {
             if (mmf__verify(sc, s))
                 return (ptrdiff_t)s;
-        }
-        else {
+        } else {
             sc->work += MMF__CAND_COST;
         }
         e = s;
@@ -280,17 +280,14 @@ max_suffix(const unsigned char *x, ptrdiff_t st, size_t n, int flip,
             if (k + 1 == p) {
                 j += p;
                 k = 0;
-            }
-            else {
+            } else {
                 k++;
             }
-        }
-        else if ((a < b) != flip) { /* the suffix at j is smaller */
+        } else if ((a < b) != flip) { /* the suffix at j is smaller */
             j += k + 1;
             k = 0;
             p = j - ms;
-        }
-        else { /* the suffix at j is greater: it becomes the candidate */
+        } else { /* the suffix at j is greater: it becomes the candidate */
             ms = j;
             j = ms + 1;
             k = 0;

@@ -425,8 +425,9 @@ count_sse2(const unsigned char *h, size_t n, unsigned char c)
         __m128i acc = zero;
         size_t stop = n - i >= 255 * 16 ? i + 255 * 16 : i + (n - i) / 16 * 16;
         for (; i < stop; i += 16)
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
-                _mm_loadu_si128((const __m128i *)(h + i)), v));
+            acc = _mm_sub_epi8(
+                acc,
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(h + i)), v));
         total = _mm_add_epi64(total, _mm_sad_epu8(acc, zero));
     }
     /* Through memory, not _mm_cvtsi128_si64(): that one is x86-64 only. */
@@ -449,10 +450,12 @@ count_avx2(const unsigned char *h, size_t n, unsigned char c)
         __m256i a0 = zero, a1 = zero;
         size_t rounds = (n - i) / 64 < 255 ? (n - i) / 64 : 255;
         for (size_t r = 0; r < rounds; r++, i += 64) {
-            a0 = _mm256_sub_epi8(a0, _mm256_cmpeq_epi8(
-                _mm256_loadu_si256((const __m256i *)(h + i)), v));
-            a1 = _mm256_sub_epi8(a1, _mm256_cmpeq_epi8(
-                _mm256_loadu_si256((const __m256i *)(h + i + 32)), v));
+            a0 = _mm256_sub_epi8(
+                a0, _mm256_cmpeq_epi8(
+                        _mm256_loadu_si256((const __m256i *)(h + i)), v));
+            a1 = _mm256_sub_epi8(
+                a1, _mm256_cmpeq_epi8(
+                        _mm256_loadu_si256((const __m256i *)(h + i + 32)), v));
         }
         total = _mm256_add_epi64(total, _mm256_sad_epu8(a0, zero));
         total = _mm256_add_epi64(total, _mm256_sad_epu8(a1, zero));

@@ -7,8 +7,8 @@ const char *
 mmf_strerror(int status)
 {
     switch (status) {
-#define MMF_STATUS_TEXT_(name, value, text) \
-    case value:                            \
+#define MMF_STATUS_TEXT_(name, value, text)                                   \
+    case value:                                                               \
         return text;
         MMF_STATUS_MAP(MMF_STATUS_TEXT_)
 #undef MMF_STATUS_TEXT_
@@ -20,8 +20,8 @@ const char *
 mmf_status_name(int status)
 {
     switch (status) {
-#define MMF_STATUS_NAME_(name, value, text) \
-    case value:                            \
+#define MMF_STATUS_NAME_(name, value, text)                                   \
+    case value:                                                               \
         return "MMF_" #name;
         MMF_STATUS_MAP(MMF_STATUS_NAME_)
 #undef MMF_STATUS_NAME_

@@ -29,6 +29,7 @@ __thread struct mmf__fx_range mmf__fx_range
  *   ignored.
  * Both return 0; a fault inside either lands at mmf__fx_fixup: return 1.
  * Leaf routines that never touch the stack, so the fixup's ret is theirs. */
+/* clang-format off */
 __asm__(
     ".text\n"
     ".p2align 4\n"
@@ -164,6 +165,7 @@ __asm__(
     "mmf__fx_fixup:\n"
     "    mov $1, %eax\n"
     "    ret\n");
+/* clang-format on */
 
 extern const char mmf__fx_begin[], mmf__fx_end[], mmf__fx_fixup[];
 
@@ -172,10 +174,9 @@ extern const char mmf__fx_begin[], mmf__fx_end[], mmf__fx_fixup[];
  * names itself), so that the bounds can be strong references: a link
  * that loses the table fails, instead of a guard that lets faults kill
  * the process at run time (docs/hazards.md H-51). */
-__asm__(MMF__FX_SECTION
-        ".balign 4\n"
-        ".long 0, 0\n"
-        ".popsection\n");
+__asm__(MMF__FX_SECTION ".balign 4\n"
+                        ".long 0, 0\n"
+                        ".popsection\n");
 extern const struct mmf__fx_entry __start_mmf_extable[]
     __attribute__((visibility("hidden")));
 extern const struct mmf__fx_entry __stop_mmf_extable[]

@@ -60,8 +60,7 @@ mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
 }
 
 static inline mmf_status
-mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
-                 size_t *idx)
+mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n, size_t *idx)
 {
     assert(n <= MMF__FAST_MAX);
     mmf__fx_set(m);
@@ -73,6 +72,7 @@ mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
  * "R" retained (SHF_GNU_RETAIN), so that a linker collecting unused
  * sections (lld --gc-sections, which does not keep a section for its
  * __start_/__stop_ symbols) keeps it (docs/hazards.md H-51). */
+/* clang-format off */
 #define MMF__FX_SECTION ".pushsection mmf_extable,\"aR\"\n"
 #define MMF__FX_ENTRY                                                      \
     "2:\n"                                                                 \
@@ -84,6 +84,7 @@ mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
     "3: movl $1, %1\n"                                                     \
     "   jmp 2b\n"                                                          \
     ".popsection\n"
+/* clang-format on */
 
 /* The byte at p (in m) into *out. */
 static inline mmf_status

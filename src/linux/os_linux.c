@@ -55,18 +55,23 @@ thp_size(int shared)
 
     if (shared) {
         if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/"
-                               "shmem_enabled", buf, sizeof buf) < 0
+                               "shmem_enabled",
+                               buf, sizeof buf)
+                < 0
             || (strstr(buf, "[always]") == NULL
                 && strstr(buf, "[within_size]") == NULL
                 && strstr(buf, "[advise]") == NULL))
             return 0;
-    }
-    else if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/enabled",
-                                buf, sizeof buf) < 0
-             || strstr(buf, "[never]") != NULL)
+    } else if (mmf__sys.read_text(
+                   "/sys/kernel/mm/transparent_hugepage/enabled", buf,
+                   sizeof buf)
+                   < 0
+               || strstr(buf, "[never]") != NULL)
         return 0;
     if (mmf__sys.read_text("/sys/kernel/mm/transparent_hugepage/"
-                           "hpage_pmd_size", buf, sizeof buf) > 0) {
+                           "hpage_pmd_size",
+                           buf, sizeof buf)
+        > 0) {
         unsigned long v = strtoul(buf, NULL, 10);
         if (v >= mmf__os_pagesize() && (v & (v - 1)) == 0)
             huge = (size_t)v;
@@ -153,7 +158,8 @@ mmf__os_unmap(const mmf_map *m, void *data, size_t size)
      * space (not the memory) of every map closed. */
     if (mmf__sys.mmap(data, size, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-                      -1, 0) != MAP_FAILED)
+                      -1, 0)
+        != MAP_FAILED)
         return;
 #endif
     if (mmf__sys.munmap(data, size) == 0 || !(m->flags & MAP_HUGETLB)
@@ -173,8 +179,8 @@ mmf_status
 mmf__os_remap(mmf_map *m, size_t newsize)
 {
     unsigned char *p;
-    RETRY_PTR(p, mmf__sys.mremap(mmf__os_base(m), m->mapped,
-                                 m->delta + newsize));
+    RETRY_PTR(p,
+              mmf__sys.mremap(mmf__os_base(m), m->mapped, m->delta + newsize));
     if ((void *)p == MAP_FAILED)
         return mmf__syserr(m, "mremap", errno);
     m->data = p + m->delta;
@@ -192,9 +198,9 @@ mmf_status
 mmf__os_populate(mmf_map *m, size_t start, size_t length, int write)
 {
     int rc;
-    RETRY(rc, mmf__sys.madvise(mmf__os_base(m) + start, length,
-                               write ? MADV_POPULATE_WRITE
-                                     : MADV_POPULATE_READ));
+    RETRY(rc,
+          mmf__sys.madvise(mmf__os_base(m) + start, length,
+                           write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ));
     if (rc == 0)
         return MMF_OK;
     /* an older kernel does not know the advice */

@@ -47,7 +47,8 @@ struct guard {
 };
 
 /* initial-exec: the handler must not call __tls_get_addr (it may malloc). */
-static __thread struct guard guard_tls __attribute__((tls_model("initial-exec")));
+static __thread struct guard guard_tls
+    __attribute__((tls_model("initial-exec")));
 
 /* Process-wide by nature: signal dispositions are per process. */
 static struct sigaction prev_bus, prev_segv;
@@ -140,8 +141,7 @@ call_previous(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
             errno = errno_saved;
             return;
         }
-    }
-    else
+    } else
         g->chained_repeats = 0;
     g->chaining = 1;
     if (p->sa_flags & SA_SIGINFO)
@@ -263,8 +263,8 @@ fault_status(const mmf_map *m, const struct guard *g)
 {
     mmf_map *w = (mmf_map *)m;
     uintptr_t lo = (uintptr_t)m->data, hi = lo + m->size;
-    size_t off = g->addr >= lo && g->addr < hi ? (size_t)(g->addr - lo)
-                                               : (size_t)-1;
+    size_t off =
+        g->addr >= lo && g->addr < hi ? (size_t)(g->addr - lo) : (size_t)-1;
 
     __atomic_store_n(&w->syserr, g->signo == SIGBUS ? EIO : EFAULT,
                      __ATOMIC_RELAXED);
@@ -348,8 +348,7 @@ mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
 }
 
 mmf_status
-mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
-                 size_t *idx)
+mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n, size_t *idx)
 {
     struct fast_op o = {NULL, s, n, c, n};
     mmf_status st = mmf__guarded(m, op_fast_memchr, &o);

@@ -67,8 +67,7 @@ mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
 /* Check the file size against the request, as Python does, and fill in
  * *length when it is 0. Regular files and block devices are checked. */
 static mmf_status
-check_file_size(int fd, const struct stat *st, size_t *length,
-                int64_t offset)
+check_file_size(int fd, const struct stat *st, size_t *length, int64_t offset)
 {
     int64_t fsize = st->st_size;
 
@@ -81,8 +80,7 @@ check_file_size(int fd, const struct stat *st, size_t *length,
         if (rc != 0 || bsize > (uint64_t)INT64_MAX)
             return MMF_OK;
         fsize = (int64_t)bsize;
-    }
-    else if (!S_ISREG(st->st_mode))
+    } else if (!S_ISREG(st->st_mode))
         return MMF_OK;
     if (*length == 0) {
         if (fsize == 0)
@@ -159,8 +157,8 @@ mmf__os_check_options(int flags, unsigned options)
  * they are not 0. */
 mmf_status
 mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
-             mmf_access access, int64_t offset, int trackfd,
-             unsigned options, const char *tagname)
+             mmf_access access, int64_t offset, int trackfd, unsigned options,
+             const char *tagname)
 {
     struct stat st;
     int rc, have_st = 0, newfd = -1;
@@ -187,8 +185,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
             return MMF_ESYS;
         fd = newfd;
         trackfd = 1;
-    }
-    else if (fd == MMF_ANONYMOUS)
+    } else if (fd == MMF_ANONYMOUS)
         flags |= MAP_ANONYMOUS;
     else if (trackfd) {
         RETRY(newfd, mmf__sys.dupfd(fd));
@@ -202,8 +199,8 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
             return s;
     }
     if (p == MAP_FAILED)
-        RETRY_PTR(p, mmf__sys.mmap(NULL, length, prot, flags, fd,
-                                   (off_t)offset));
+        RETRY_PTR(p,
+                  mmf__sys.mmap(NULL, length, prot, flags, fd, (off_t)offset));
     if (p == MAP_FAILED) {
         int err = errno;
         if (newfd >= 0)
@@ -310,8 +307,7 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
     }
     if (size == 0)
         size = S_ISREG(st.st_mode) ? (uint64_t)(st.st_size - offset) : 0;
-    else if (S_ISREG(st.st_mode)
-             && (uint64_t)(st.st_size - offset) < size) {
+    else if (S_ISREG(st.st_mode) && (uint64_t)(st.st_size - offset) < size) {
         s = MMF_ELENGTH;
         goto fail;
     }
@@ -328,8 +324,8 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
     /* an empty map still maps a page (the file's, past its end: never
      * touched), so that it is open and can grow like any other */
     mapped = delta + length > 0 ? delta + length : ps;
-    RETRY_PTR(p, mmf__sys.mmap(NULL, mapped, modes[k].prot, modes[k].flags,
-                               fd, (off_t)(offset - (int64_t)delta)));
+    RETRY_PTR(p, mmf__sys.mmap(NULL, mapped, modes[k].prot, modes[k].flags, fd,
+                               (off_t)(offset - (int64_t)delta)));
     if ((void *)p == MAP_FAILED) {
         s = mmf__syserr(m, "mmap", errno);
         goto fail;
@@ -365,8 +361,9 @@ mmf__os_release(const mmf_map *m, unsigned char *data, size_t size, int fd)
     /* Close it unless it is now provably another file (or no file): when
      * fstat fails for another reason, leaking would be the worse error. */
     RETRY(rc, mmf__sys.fstat(fd, &st));
-    if (rc == 0 ? !m->fd_known || ((uint64_t)st.st_dev == m->fd_dev
-                                   && (uint64_t)st.st_ino == m->fd_ino)
+    if (rc == 0 ? !m->fd_known
+                      || ((uint64_t)st.st_dev == m->fd_dev
+                          && (uint64_t)st.st_ino == m->fd_ino)
                 : errno != EBADF)
         mmf__sys.close(fd);
 }
@@ -420,12 +417,13 @@ mmf__os_lock(mmf_map *m, size_t start, size_t length, int lock)
         RETRY(rc, mmf__sys.mlock(mmf__os_base(m) + start, length));
     else
         RETRY(rc, mmf__sys.munlock(mmf__os_base(m) + start, length));
-    return rc == 0 ? MMF_OK : mmf__syserr(m, lock ? "mlock" : "munlock", errno);
+    return rc == 0 ? MMF_OK
+                   : mmf__syserr(m, lock ? "mlock" : "munlock", errno);
 }
 
 mmf_status
-mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo,
-                 size_t hi, size_t *bytes)
+mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo, size_t hi,
+                 size_t *bytes)
 {
     unsigned char vec[4096];
     size_t ps = mmf__os_pagesize(), done = 0;
@@ -592,4 +590,3 @@ mmf__os_zero_tail(mmf_map *m, size_t n)
         s = mmf__syserr(m, "mprotect", errno);
     return s;
 }
-

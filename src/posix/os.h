@@ -15,14 +15,14 @@
 
 /* The one place EINTR is retried. close() is never retried: on Linux the
  * descriptor is gone even when close() reports EINTR. */
-#define RETRY(rc, call)                                                     \
-    do {                                                                    \
-        (rc) = (call);                                                      \
+#define RETRY(rc, call)                                                       \
+    do {                                                                      \
+        (rc) = (call);                                                        \
     } while ((rc) == -1 && errno == EINTR)
 
-#define RETRY_PTR(p, call)                                                  \
-    do {                                                                    \
-        (p) = (call);                                                       \
+#define RETRY_PTR(p, call)                                                    \
+    do {                                                                      \
+        (p) = (call);                                                         \
     } while ((p) == MAP_FAILED && errno == EINTR)
 
 /* The start of the mapping: data is delta bytes into it (an offset that is

@@ -40,19 +40,30 @@ sys_open(const char *path, int flags)
     return open(path, flags | O_CLOEXEC, 0666);
 }
 
-#define MMF_SYS_DEFAULT                                                      \
-    {                                                                        \
-        .mmap = mmap, .munmap = munmap, .mremap = mmf__sys_mremap,           \
-        .ftruncate = ftruncate, .fstat = fstat, .msync = msync,              \
-        .madvise = madvise, .dupfd = sys_dupfd, .close = close,              \
-        .set_vma_name = mmf__sys_set_vma_name,                               \
-        .thread_sigmask = pthread_sigmask,                                   \
-        .sigtimedwait = mmf__sys_sigtimedwait,                               \
-        .blkdev_size = mmf__sys_blkdev_size, .mlock = mlock,                 \
-        .munlock = munlock, .mincore = mincore, .mprotect = mprotect,        \
-        .memfd = mmf__sys_memfd, .add_seals = mmf__sys_add_seals,            \
-        .read_text = sys_read_text, .open = sys_open,                        \
-        .fallocate = posix_fallocate,                                        \
+#define MMF_SYS_DEFAULT                                                       \
+    {                                                                         \
+        .mmap = mmap,                                                         \
+        .munmap = munmap,                                                     \
+        .mremap = mmf__sys_mremap,                                            \
+        .ftruncate = ftruncate,                                               \
+        .fstat = fstat,                                                       \
+        .msync = msync,                                                       \
+        .madvise = madvise,                                                   \
+        .dupfd = sys_dupfd,                                                   \
+        .close = close,                                                       \
+        .set_vma_name = mmf__sys_set_vma_name,                                \
+        .thread_sigmask = pthread_sigmask,                                    \
+        .sigtimedwait = mmf__sys_sigtimedwait,                                \
+        .blkdev_size = mmf__sys_blkdev_size,                                  \
+        .mlock = mlock,                                                       \
+        .munlock = munlock,                                                   \
+        .mincore = mincore,                                                   \
+        .mprotect = mprotect,                                                 \
+        .memfd = mmf__sys_memfd,                                              \
+        .add_seals = mmf__sys_add_seals,                                      \
+        .read_text = sys_read_text,                                           \
+        .open = sys_open,                                                     \
+        .fallocate = posix_fallocate,                                         \
     }
 
 const struct mmf__sys mmf__sys_default = MMF_SYS_DEFAULT;

@@ -180,8 +180,8 @@ fault_status(const mmf_map *m, const struct guard *g)
 {
     mmf_map *w = (mmf_map *)m;
     uintptr_t lo = (uintptr_t)m->data, hi = lo + m->size;
-    size_t off = g->addr >= lo && g->addr < hi ? (size_t)(g->addr - lo)
-                                               : (size_t)-1;
+    size_t off =
+        g->addr >= lo && g->addr < hi ? (size_t)(g->addr - lo) : (size_t)-1;
     int err = g->code == EXCEPTION_IN_PAGE_ERROR ? in_page_error(g->ntstatus)
                                                  : ERROR_NOACCESS;
 
@@ -247,8 +247,7 @@ mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
 }
 
 mmf_status
-mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n,
-                 size_t *idx)
+mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n, size_t *idx)
 {
     struct fast_op o = {NULL, s, n, c, n};
     mmf_status st = mmf__guarded(m, op_fast_memchr, &o);

@@ -53,8 +53,8 @@ mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
     case MMF_ACCESS_DEFAULT:
         if ((*prot & rw) == rw)
             return MMF_OK;
-        *access = (*prot & MMF_PROT_WRITE) ? MMF_ACCESS_WRITE
-                                           : MMF_ACCESS_READ;
+        *access =
+            (*prot & MMF_PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
         return MMF_OK;
     }
     return MMF_EACCESS;
@@ -102,8 +102,7 @@ page_protect(int flags, int prot)
 wchar_t *
 mmf__os_wide(mmf_map *m, const char *s)
 {
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL,
-                                0);
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
     wchar_t *w;
 
     if (n <= 0) {
@@ -248,8 +247,8 @@ mmf__os_check_options(int flags, unsigned options)
 
 mmf_status
 mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
-             mmf_access access, int64_t offset, int trackfd,
-             unsigned options, const char *tagname)
+             mmf_access access, int64_t offset, int trackfd, unsigned options,
+             const char *tagname)
 {
     HANDLE h = INVALID_HANDLE_VALUE;
     void *view;
@@ -265,8 +264,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
         return MMF_ENOMEM;
     m->anonymous = fd == MMF_ANONYMOUS;
     mmf__os_set_mode(m, flags, prot, access);
-    s = m->anonymous ? MMF_OK
-                     : open_file(m, fd, &length, offset, trackfd, &h);
+    s = m->anonymous ? MMF_OK : open_file(m, fd, &length, offset, trackfd, &h);
     /* a file's section ends at the map's end: never past the file */
     if (s == MMF_OK)
         s = mmf__os_map_section(
@@ -399,8 +397,8 @@ struct ws_entry {
 };
 
 mmf_status
-mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo,
-                 size_t hi, size_t *bytes)
+mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo, size_t hi,
+                 size_t *bytes)
 {
     struct ws_entry e[512];
     size_t ps = mmf__os_pagesize(), done = 0;

@@ -93,11 +93,9 @@ map_view(mmf_map *m, int64_t offset, size_t length)
             return mmf__syserr(m, "VirtualAlloc", (int)GetLastError());
         m->reserved = 1;
         m->mapped = gran;
-    }
-    else {
-        s = mmf__os_map_section(m, m->file, m->prot,
-                                (uint64_t)offset + length, start,
-                                m->delta + length, &p);
+    } else {
+        s = mmf__os_map_section(m, m->file, m->prot, (uint64_t)offset + length,
+                                start, m->delta + length, &p);
         if (s != MMF_OK)
             return s;
         m->mapped = m->delta + length;

@@ -59,9 +59,9 @@ map_file(mmf_map *m, size_t size)
 {
     void *view;
     uint64_t start = (uint64_t)m->offset - m->delta;
-    mmf_status s = mmf__os_map_section(m, m->file, RW,
-                                       (uint64_t)m->offset + size, start,
-                                       m->delta + size, &view);
+    mmf_status s =
+        mmf__os_map_section(m, m->file, RW, (uint64_t)m->offset + size, start,
+                            m->delta + size, &view);
     if (s != MMF_OK)
         return s;
     m->data = (unsigned char *)view + m->delta;
@@ -115,8 +115,8 @@ resize_anon(mmf_map *m, size_t newsize)
     void *view;
     mmf_status s;
 
-    s = mmf__os_map_section(m, INVALID_HANDLE_VALUE, RW, newsize, 0,
-                            newsize, &view);
+    s = mmf__os_map_section(m, INVALID_HANDLE_VALUE, RW, newsize, 0, newsize,
+                            &view);
     if (s != MMF_OK)
         return s;
     c.dst = view;
@@ -160,8 +160,8 @@ map_named(mmf_map *m, size_t size, int refuse_existing, int *existed)
         mmf__sys.close(section);
         return mmf__syserr(m, "CreateFileMappingW", ERROR_ALREADY_EXISTS);
     }
-    view = mmf__sys.map_view(section, mmf__os_view_access(m->flags, RW), 0,
-                             size);
+    view =
+        mmf__sys.map_view(section, mmf__os_view_access(m->flags, RW), 0, size);
     if (view == NULL) {
         err = (int)GetLastError();
         mmf__sys.close(section);

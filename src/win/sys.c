@@ -31,8 +31,7 @@ static HANDLE
 sys_dup(HANDLE h)
 {
     HANDLE self = GetCurrentProcess(), out = NULL;
-    if (!DuplicateHandle(self, h, self, &out, 0, FALSE,
-                         DUPLICATE_SAME_ACCESS))
+    if (!DuplicateHandle(self, h, self, &out, 0, FALSE, DUPLICATE_SAME_ACCESS))
         return NULL;
     return out;
 }
@@ -67,8 +66,8 @@ sys_create_mapping(HANDLE file, DWORD protect, uint64_t size,
 static void *
 sys_map_view(HANDLE section, DWORD access, uint64_t offset, size_t length)
 {
-    return MapViewOfFile(section, access, (DWORD)(offset >> 32),
-                         (DWORD)offset, length);
+    return MapViewOfFile(section, access, (DWORD)(offset >> 32), (DWORD)offset,
+                         length);
 }
 
 static BOOL
@@ -157,18 +156,28 @@ sys_discard(void *addr, size_t length)
                            : discard(addr, length);
 }
 
-#define MMF_SYS_DEFAULT                                                      \
-    {                                                                        \
-        .osfhandle = sys_osfhandle, .file_type = GetFileType,                \
-        .open = sys_open, .dup = sys_dup, .close = CloseHandle,              \
-        .file_size = sys_file_size, .set_file_size = sys_set_file_size,      \
-        .create_mapping = sys_create_mapping, .map_view = sys_map_view,      \
-        .unmap_view = sys_unmap_view, .reserve = sys_reserve,                \
-        .unreserve = sys_unreserve, .flush_view = sys_flush_view,            \
-        .flush_file = FlushFileBuffers, .protect = sys_protect,              \
-        .lock = sys_lock, .unlock = sys_unlock,                              \
-        .working_set = sys_working_set, .prefetch = sys_prefetch,            \
-        .discard = sys_discard,                                              \
+#define MMF_SYS_DEFAULT                                                       \
+    {                                                                         \
+        .osfhandle = sys_osfhandle,                                           \
+        .file_type = GetFileType,                                             \
+        .open = sys_open,                                                     \
+        .dup = sys_dup,                                                       \
+        .close = CloseHandle,                                                 \
+        .file_size = sys_file_size,                                           \
+        .set_file_size = sys_set_file_size,                                   \
+        .create_mapping = sys_create_mapping,                                 \
+        .map_view = sys_map_view,                                             \
+        .unmap_view = sys_unmap_view,                                         \
+        .reserve = sys_reserve,                                               \
+        .unreserve = sys_unreserve,                                           \
+        .flush_view = sys_flush_view,                                         \
+        .flush_file = FlushFileBuffers,                                       \
+        .protect = sys_protect,                                               \
+        .lock = sys_lock,                                                     \
+        .unlock = sys_unlock,                                                 \
+        .working_set = sys_working_set,                                       \
+        .prefetch = sys_prefetch,                                             \
+        .discard = sys_discard,                                               \
     }
 
 const struct mmf__sys mmf__sys_default = MMF_SYS_DEFAULT;

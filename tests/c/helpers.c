@@ -76,8 +76,8 @@ h_write_only_unreadable(void)
     fflush(NULL);
     pid = fork();
     if (pid == 0) { /* dies of the fault, or exits 0 */
-        unsigned char *p = mmap(NULL, ps, PROT_WRITE,
-                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned char *p =
+            mmap(NULL, ps, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         unsigned char buf[16];
         volatile size_t n = sizeof buf; /* a real memcpy, as the library's */
         /* cmocka's handlers would catch the fault and go on testing */
@@ -203,8 +203,8 @@ h_file_sigbus_kills(void)
     pid = fork();
     if (pid == 0)
         file_sigbus_child();
-    known = pid > 0 && waitpid(pid, &status, 0) == pid
-            && WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+    known = pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status)
+            && WTERMSIG(status) == SIGBUS;
     return known;
 }
 
@@ -622,8 +622,8 @@ void
 h_open_ok(mmf_map *m, int fd, size_t length, int flags, int prot,
           mmf_access access, int64_t offset, int trackfd)
 {
-    mmf_status st = mmf_open(m, fd, length, flags, prot, access, offset,
-                             trackfd);
+    mmf_status st =
+        mmf_open(m, fd, length, flags, prot, access, offset, trackfd);
     if (st != MMF_OK)
         fail_msg("mmf_open(fd %d, length %zu, flags 0x%x, prot 0x%x, "
                  "access %d, offset %lld, trackfd %d) returned %s, "

@@ -46,81 +46,81 @@ extern size_t PAGE;
 
 /* A length no address space holds: 2^62 on 64-bit targets; all but the
  * last page of the 4 GiB on 32-bit ones (where 2^62 is not a size_t). */
-#define H_BEYOND_ADDRESS_SPACE                                              \
+#define H_BEYOND_ADDRESS_SPACE                                                \
     (SIZE_MAX > UINT32_MAX ? SIZE_MAX / 4 + 1 : SIZE_MAX - 4095)
 
 /* 2^bits (46, 50: sizes the checks accept, more than a machine has) on
  * 64-bit targets; PTRDIFF_MAX, the largest size they accept, on 32-bit. */
-#define H_HUGE_SIZE(bits)                                                   \
-    (SIZE_MAX > UINT32_MAX ? (size_t)(UINT64_C(1) << (bits))                \
+#define H_HUGE_SIZE(bits)                                                     \
+    (SIZE_MAX > UINT32_MAX ? (size_t)(UINT64_C(1) << (bits))                  \
                            : (size_t)PTRDIFF_MAX)
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- assertions that explain their failures ------------------------------
  * They print the expression and both values (status names for statuses). */
 
-#define ASSERT_ST(expr, want)                                               \
-    do {                                                                    \
-        int st_ = (int)(expr);                                              \
-        int want_ = (int)(want);                                            \
-        if (st_ != want_)                                                   \
-            fail_msg("%s\n    returned %s (%d), expected %s (%d)", #expr,   \
-                     mmf_status_name(st_), st_, mmf_status_name(want_),     \
-                     want_);                                                \
+#define ASSERT_ST(expr, want)                                                 \
+    do {                                                                      \
+        int st_ = (int)(expr);                                                \
+        int want_ = (int)(want);                                              \
+        if (st_ != want_)                                                     \
+            fail_msg("%s\n    returned %s (%d), expected %s (%d)", #expr,     \
+                     mmf_status_name(st_), st_, mmf_status_name(want_),       \
+                     want_);                                                  \
     } while (0)
 
 #define ASSERT_OK(expr) ASSERT_ST(expr, MMF_OK)
 
 /* An MMF_ESYS with the given errno (and, if func is not NULL, sysfunc). */
-#define ASSERT_ESYS(m, expr, err, func)                                     \
-    do {                                                                    \
-        ASSERT_ST(expr, MMF_ESYS);                                          \
-        h_check_syserr((m), (err), (func), #expr, __FILE__, __LINE__);      \
+#define ASSERT_ESYS(m, expr, err, func)                                       \
+    do {                                                                      \
+        ASSERT_ST(expr, MMF_ESYS);                                            \
+        h_check_syserr((m), (err), (func), #expr, __FILE__, __LINE__);        \
     } while (0)
 
-#define ASSERT_EQ(a, b)                                                     \
-    do {                                                                    \
-        long long a_ = (long long)(a);                                      \
-        long long b_ = (long long)(b);                                      \
-        if (a_ != b_)                                                       \
+#define ASSERT_EQ(a, b)                                                       \
+    do {                                                                      \
+        long long a_ = (long long)(a);                                        \
+        long long b_ = (long long)(b);                                        \
+        if (a_ != b_)                                                         \
             fail_msg("%s == %s\n    left %lld (0x%llx), right %lld (0x%llx)", \
-                     #a, #b, a_, (unsigned long long)a_, b_,                \
-                     (unsigned long long)b_);                               \
+                     #a, #b, a_, (unsigned long long)a_, b_,                  \
+                     (unsigned long long)b_);                                 \
     } while (0)
 
-#define ASSERT_UEQ(a, b)                                                    \
-    do {                                                                    \
-        unsigned long long a_ = (unsigned long long)(a);                    \
-        unsigned long long b_ = (unsigned long long)(b);                    \
-        if (a_ != b_)                                                       \
+#define ASSERT_UEQ(a, b)                                                      \
+    do {                                                                      \
+        unsigned long long a_ = (unsigned long long)(a);                      \
+        unsigned long long b_ = (unsigned long long)(b);                      \
+        if (a_ != b_)                                                         \
             fail_msg("%s == %s\n    left %llu (0x%llx), right %llu (0x%llx)", \
-                     #a, #b, a_, a_, b_, b_);                               \
+                     #a, #b, a_, a_, b_, b_);                                 \
     } while (0)
 
-#define ASSERT_TRUE(c)                                                      \
-    do {                                                                    \
-        if (!(c))                                                           \
-            fail_msg("expected true: %s", #c);                              \
+#define ASSERT_TRUE(c)                                                        \
+    do {                                                                      \
+        if (!(c))                                                             \
+            fail_msg("expected true: %s", #c);                                \
     } while (0)
 
-#define ASSERT_STR_EQ(a, b)                                                 \
-    do {                                                                    \
-        const char *a_ = (a);                                               \
-        const char *b_ = (b);                                               \
-        if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)                \
-            fail_msg("%s == %s\n    left \"%s\", right \"%s\"", #a, #b,     \
-                     a_ ? a_ : "(null)", b_ ? b_ : "(null)");               \
+#define ASSERT_STR_EQ(a, b)                                                   \
+    do {                                                                      \
+        const char *a_ = (a);                                                 \
+        const char *b_ = (b);                                                 \
+        if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)                  \
+            fail_msg("%s == %s\n    left \"%s\", right \"%s\"", #a, #b,       \
+                     a_ ? a_ : "(null)", b_ ? b_ : "(null)");                 \
     } while (0)
 
-#define ASSERT_MEM_EQ(a, b, n)                                              \
-    do {                                                                    \
-        size_t at_ = h_mem_diff((a), (b), (n));                             \
-        if (at_ != (size_t)-1)                                              \
-            fail_msg("%s == %s (%zu bytes)\n    first difference at %zu: " \
-                     "0x%02x != 0x%02x",                                    \
-                     #a, #b, (size_t)(n), at_,                              \
-                     ((const unsigned char *)(a))[at_],                     \
-                     ((const unsigned char *)(b))[at_]);                    \
+#define ASSERT_MEM_EQ(a, b, n)                                                \
+    do {                                                                      \
+        size_t at_ = h_mem_diff((a), (b), (n));                               \
+        if (at_ != (size_t)-1)                                                \
+            fail_msg("%s == %s (%zu bytes)\n    first difference at %zu: "    \
+                     "0x%02x != 0x%02x",                                      \
+                     #a, #b, (size_t)(n), at_,                                \
+                     ((const unsigned char *)(a))[at_],                       \
+                     ((const unsigned char *)(b))[at_]);                      \
     } while (0)
 
 /* Index of the first differing byte, or (size_t)-1. */
@@ -211,10 +211,10 @@ void h_note(const char *fmt, ...);
  * A test that meets one detects it at run time with a probe below and
  * skips, printing the reason on a line "h_skip: REASON" that the cross
  * step collects. Nothing else skips. */
-#define H_SKIP(...)                                                         \
-    do {                                                                    \
-        h_skip_reason(__VA_ARGS__);                                         \
-        skip();                                                             \
+#define H_SKIP(...)                                                           \
+    do {                                                                      \
+        h_skip_reason(__VA_ARGS__);                                           \
+        skip();                                                               \
     } while (0)
 void h_skip_reason(const char *fmt, ...);
 
@@ -240,8 +240,8 @@ int h_fault_addresses_wrong(void);
  * to the program. A load or store of generated code (one byte, say) still
  * reaches the handler. Probed in a child process. */
 int h_file_sigbus_kills(void);
-#define H_FILE_SIGBUS_KILLS                                                 \
-    "a SIGBUS in a block copy past the end of a mapped file kills "         \
+#define H_FILE_SIGBUS_KILLS                                                   \
+    "a SIGBUS in a block copy past the end of a mapped file kills "           \
     "qemu-user here (\"QEMU internal SIGBUS\": qemu 8.2 and later, s390x)"
 
 /* Run this test program again with args (NULL-terminated): execv of

@@ -72,40 +72,48 @@ anonymous_options(void **state)
     /* options it cannot take: each refusal its own status, the same as
      * mmf_check_options() gives before anything is opened */
     ASSERT_ST(mmf_open_anon(&m, PAGE, MAP_PRIVATE, RW, MMF_ACCESS_DEFAULT,
-                            MMF_OPT_MEMFD), MMF_EOPTSHARED);
+                            MMF_OPT_MEMFD),
+              MMF_EOPTSHARED);
     ASSERT_ST(mmf_open_anon(&m, PAGE, MAP_PRIVATE, RW, MMF_ACCESS_COPY,
-                            MMF_OPT_MEMFD), MMF_EACCESSFLAGS);
+                            MMF_OPT_MEMFD),
+              MMF_EACCESSFLAGS);
     ASSERT_ST(mmf_open_anon(&m, PAGE, MAP_SHARED, RW, MMF_ACCESS_COPY,
-                            MMF_OPT_MEMFD), MMF_EOPTSHARED);
+                            MMF_OPT_MEMFD),
+              MMF_EOPTSHARED);
     ASSERT_ST(mmf_open_anon(&m, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                            MMF_OPT_MEMFD | MMF_OPT_HUGEPAGES), MMF_EOPTBOTH);
+                            MMF_OPT_MEMFD | MMF_OPT_HUGEPAGES),
+              MMF_EOPTBOTH);
     ASSERT_ST(mmf_open_anon(&m, PAGE, MAP_PRIVATE | MAP_HUGETLB, RW,
                             MMF_ACCESS_DEFAULT, MMF_OPT_HUGEPAGES),
               MMF_EOPTHUGETLB);
-    ASSERT_ST(mmf_open_anon(&m, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                            0x80u), MMF_EINVAL);
+    ASSERT_ST(
+        mmf_open_anon(&m, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0x80u),
+        MMF_EINVAL);
     ASSERT_ST(mmf_open_anon(&m, PAGE, MAP_PRIVATE, RW, MMF_ACCESS_DEFAULT,
-                            0x80u | MMF_OPT_MEMFD), MMF_EINVAL);
+                            0x80u | MMF_OPT_MEMFD),
+              MMF_EINVAL);
     ASSERT_TRUE(mmf_closed(&m));
     ASSERT_ST(mmf_check_options(MAP_PRIVATE, MMF_OPT_MEMFD), MMF_EOPTSHARED);
     ASSERT_ST(mmf_check_options(MAP_PRIVATE | MAP_HUGETLB,
                                 MMF_OPT_HUGEPAGES | MMF_OPT_MEMFD),
               MMF_EOPTBOTH);
-    ASSERT_ST(mmf_check_options(MAP_PRIVATE | MAP_HUGETLB,
-                                MMF_OPT_HUGEPAGES), MMF_EOPTHUGETLB);
+    ASSERT_ST(mmf_check_options(MAP_PRIVATE | MAP_HUGETLB, MMF_OPT_HUGEPAGES),
+              MMF_EOPTHUGETLB);
     ASSERT_OK(mmf_check_options(MAP_PRIVATE, MMF_OPT_HUGEPAGES));
     ASSERT_OK(mmf_check_options(MAP_SHARED, MMF_OPT_MEMFD));
     ASSERT_OK(mmf_check_options(MAP_PRIVATE, 0));
 
     /* failing system calls: a clear status, no descriptor left open */
     mmf__sys.memfd = fail_memfd;
-    ASSERT_ESYS(&m, mmf_open_anon(&m, PAGE, MAP_SHARED, RW,
-                                  MMF_ACCESS_DEFAULT, MMF_OPT_MEMFD),
+    ASSERT_ESYS(&m,
+                mmf_open_anon(&m, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                              MMF_OPT_MEMFD),
                 EMFILE, "memfd_create");
     mmf__sys = mmf__sys_default;
     mmf__sys.add_seals = fail_seals;
-    ASSERT_ESYS(&m, mmf_open_anon(&m, PAGE, MAP_SHARED, RW,
-                                  MMF_ACCESS_DEFAULT, MMF_OPT_MEMFD),
+    ASSERT_ESYS(&m,
+                mmf_open_anon(&m, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                              MMF_OPT_MEMFD),
                 EINVAL, "fcntl");
     mmf__sys = mmf__sys_default;
     ASSERT_TRUE(mmf_closed(&m));

@@ -48,8 +48,10 @@ child_map(const char *path)
     int fd = open(path, O_RDONLY);
 
     PAGE = (size_t)sysconf(_SC_PAGESIZE);
-    if (fd < 0 || mmf_open(&m, fd, PAGE, MAP_SHARED, RW,
-                           MMF_ACCESS_READ, high_offset(), 1) != MMF_OK)
+    if (fd < 0
+        || mmf_open(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_READ,
+                    high_offset(), 1)
+               != MMF_OK)
         return 1;
     mmf_close(&m);
     return 0;
@@ -136,8 +138,8 @@ offset_beyond_mmap2_is_refused(void **state)
     mmf_status st;
 
     (void)state;
-    st = mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_READ,
-                  (int64_t)1 << 44, 1);
+    st = mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_READ, (int64_t)1 << 44,
+                  1);
     ASSERT_ST(st, MMF_EOFFSET);
     if (ftruncate(fd, (off_t)(((int64_t)1 << 44) + (int64_t)PAGE)) == 0) {
         st = mmf_open(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_READ,

@@ -20,8 +20,7 @@ naive_count(const unsigned char *h, size_t n, const char *nd, size_t nl)
         if (memcmp(h + i, nd, nl) == 0) {
             c++;
             i += nl;
-        }
-        else
+        } else
             i++;
     }
     return c;
@@ -79,8 +78,8 @@ count_in_pieces_adds_up(void **state)
         for (piece = nl; piece <= n; piece++) {
             size_t start = 0, total = 0;
             while (1) {
-                size_t end = n - start > piece + nl - 1 ? start + piece + nl - 1
-                                                        : n;
+                size_t end =
+                    n - start > piece + nl - 1 ? start + piece + nl - 1 : n;
                 size_t c = 0, resume = 0;
                 ASSERT_OK(mmf_count_part(&m, needles[k], nl, start, end, &c,
                                          &resume));
@@ -93,8 +92,7 @@ count_in_pieces_adds_up(void **state)
             if (total != whole)
                 fail_msg("needle \"%s\", pieces of %llu: %llu, whole %llu",
                          needles[k], (unsigned long long)piece,
-                         (unsigned long long)total,
-                         (unsigned long long)whole);
+                         (unsigned long long)total, (unsigned long long)whole);
         }
     }
     ASSERT_OK(mmf_close(&m));

@@ -57,8 +57,8 @@ check_query(const mmf_map *m, const unsigned char *hay, size_t len,
     int rev;
 
     for (rev = 0; rev <= 1; rev++) {
-        ptrdiff_t got = -7, want = ref_search(hay, len, needle, nl, start,
-                                              end, rev);
+        ptrdiff_t got = -7,
+                  want = ref_search(hay, len, needle, nl, start, end, rev);
         mmf_status st = rev ? mmf_rfind(m, needle, nl, start, end, &got)
                             : mmf_find(m, needle, nl, start, end, &got);
         if (st != MMF_OK || got != want) {
@@ -119,8 +119,7 @@ open_hay(mmf_map *m, const unsigned char *hay, size_t len)
 static void
 find_matches_reference_for_every_start_and_end(void **state)
 {
-    static const size_t lens[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 33,
-                                  64};
+    static const size_t lens[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 33, 64};
     static const char *alphabets[] = {"ab", "abc", "a b\n\0\xff"};
     unsigned char hay[64], needle[80];
     size_t li, q;
@@ -141,9 +140,17 @@ find_matches_reference_for_every_start_and_end(void **state)
         for (q = 0; q < 9; q++) {
             size_t nl, start, end;
             switch (q) {
-            case 0: nl = 0; break;
-            case 1: nl = 1; needle[0] = hay[rnd_below(len)]; break;
-            case 2: nl = 1; needle[0] = 'z'; break;
+            case 0:
+                nl = 0;
+                break;
+            case 1:
+                nl = 1;
+                needle[0] = hay[rnd_below(len)];
+                break;
+            case 2:
+                nl = 1;
+                needle[0] = 'z';
+                break;
             case 3: /* a piece of the haystack */
             case 4:
             case 5:
@@ -254,11 +261,11 @@ find_basic_cases_and_cursor(void **state)
     ASSERT_EQ(got, 0);
     ASSERT_OK(mmf_find(&m, text, len, 1, SIZE_MAX, &got));
     ASSERT_EQ(got, -1);
-    ASSERT_OK(mmf_find(&m, "abcabcabd xyz abcabd!", len + 1, 0, SIZE_MAX,
-                       &got));
+    ASSERT_OK(
+        mmf_find(&m, "abcabcabd xyz abcabd!", len + 1, 0, SIZE_MAX, &got));
     ASSERT_EQ(got, -1); /* longer than the map */
-    ASSERT_OK(mmf_rfind(&m, "abcabcabd xyz abcabd!", len + 1, 0, SIZE_MAX,
-                        &got));
+    ASSERT_OK(
+        mmf_rfind(&m, "abcabcabd xyz abcabd!", len + 1, 0, SIZE_MAX, &got));
     ASSERT_EQ(got, -1);
     ASSERT_OK(mmf_find(&m, "xyz", 3, 10, 12, &got)); /* range too short */
     ASSERT_EQ(got, -1);
@@ -338,8 +345,8 @@ find_matches_reference_on_random_large_haystacks(void **state)
             fill_random(saved[q], nl, alphabets[ai]);
             for (k = 0; k < 4; k++) {
                 size_t at = k < 2 ? rnd_below(len - nl)
-                                  : 65536 * (1 + rnd_below(2)) +
-                                        rnd_below(2 * nl + 1) - nl;
+                                  : 65536 * (1 + rnd_below(2))
+                                        + rnd_below(2 * nl + 1) - nl;
                 if (at + nl <= len)
                     memcpy(hay + at, saved[q], nl);
             }

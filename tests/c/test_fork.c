@@ -11,10 +11,10 @@
 
 #include <sys/wait.h>
 
-#define CHILD_CHECK(cond, code)                                             \
-    do {                                                                    \
-        if (!(cond))                                                        \
-            _exit(code);                                                    \
+#define CHILD_CHECK(cond, code)                                               \
+    do {                                                                      \
+        if (!(cond))                                                          \
+            _exit(code);                                                      \
     } while (0)
 
 static pid_t

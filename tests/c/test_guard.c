@@ -53,35 +53,35 @@ truncate_path(const char *path, off_t len)
 
 /* st must be MMF_EFAULT with syserr err, sysfunc "fault", the fault in the
  * map (and in [lo, hi) when hi > 0), and the cursor unchanged. */
-#define ASSERT_FAULT(m, expr, err, lo, hi)                                  \
-    do {                                                                    \
-        size_t pos_ = h_tell(m);                                            \
-        ASSERT_ST(expr, MMF_EFAULT);                                        \
-        check_fault((m), (err), (lo), (hi), #expr);                         \
-        ASSERT_UEQ(h_tell(m), pos_);                                        \
+#define ASSERT_FAULT(m, expr, err, lo, hi)                                    \
+    do {                                                                      \
+        size_t pos_ = h_tell(m);                                              \
+        ASSERT_ST(expr, MMF_EFAULT);                                          \
+        check_fault((m), (err), (lo), (hi), #expr);                           \
+        ASSERT_UEQ(h_tell(m), pos_);                                          \
     } while (0)
 
 static void
-check_fault(const mmf_map *m, int err, size_t lo, size_t hi,
-            const char *expr)
+check_fault(const mmf_map *m, int err, size_t lo, size_t hi, const char *expr)
 {
     size_t off = mmf_fault_offset(m);
 
     if ((off >= h_len(m) || (hi > 0 && (off < lo || off >= hi)))
         && h_fault_addresses_wrong())
         H_SKIP("%s: fault offset %zu: this machine's fault addresses are "
-               "not the bytes touched (qemu-user)", expr, off);
+               "not the bytes touched (qemu-user)",
+               expr, off);
     if (mmf_syserr(m) != err)
         fail_msg("%s: syserr %d, expected %d", expr, mmf_syserr(m), err);
     if (mmf_sysfunc(m) == NULL || strcmp(mmf_sysfunc(m), "fault") != 0)
         fail_msg("%s: sysfunc \"%s\", expected \"fault\"", expr,
                  mmf_sysfunc(m) ? mmf_sysfunc(m) : "(null)");
     if (off >= h_len(m))
-        fail_msg("%s: fault offset %zu outside the map (%zu bytes)", expr,
-                 off, h_len(m));
+        fail_msg("%s: fault offset %zu outside the map (%zu bytes)", expr, off,
+                 h_len(m));
     if (hi > 0 && (off < lo || off >= hi))
-        fail_msg("%s: fault offset %zu, expected in [%zu, %zu)", expr, off,
-                 lo, hi);
+        fail_msg("%s: fault offset %zu, expected in [%zu, %zu)", expr, off, lo,
+                 hi);
 }
 
 /* mmf_readline_alloc()'s allocator here: one static buffer. */
@@ -106,31 +106,27 @@ every_access_faults(mmf_map *m)
     ASSERT_FAULT(m, mmf_read_byte(m, &b), EIO, 0, PAGE);
     ASSERT_FAULT(m, mmf_line_length(m, &n), EIO, 0, PAGE);
     ASSERT_FAULT(m, mmf_readline(m, buf, sizeof buf, &n), EIO, 0, PAGE);
-    ASSERT_FAULT(m, mmf_readline_alloc(m, line_alloc, NULL, &n), EIO, 0,
-                 PAGE);
+    ASSERT_FAULT(m, mmf_readline_alloc(m, line_alloc, NULL, &n), EIO, 0, PAGE);
     ASSERT_FAULT(m, mmf_get_byte(m, PAGE + 1, &b), EIO, PAGE, 2 * PAGE);
     ASSERT_FAULT(m, mmf_get_byte(m, 3 * PAGE - 1, &b), EIO, 2 * PAGE,
                  3 * PAGE);
     ASSERT_FAULT(m, mmf_get_slice(m, 0, 1, sizeof buf, buf), EIO, 0, PAGE);
-    ASSERT_FAULT(m, mmf_get_slice(m, 2 * PAGE + 10, -3, 5, buf), EIO,
-                 2 * PAGE, 3 * PAGE);
+    ASSERT_FAULT(m, mmf_get_slice(m, 2 * PAGE + 10, -3, 5, buf), EIO, 2 * PAGE,
+                 3 * PAGE);
     ASSERT_FAULT(m, mmf_find(m, "x", 1, 0, SIZE_MAX, &idx), EIO, 0, 0);
-    ASSERT_FAULT(m, mmf_find(m, "needle!", 7, PAGE, SIZE_MAX, &idx), EIO,
-                 0, 0);
+    ASSERT_FAULT(m, mmf_find(m, "needle!", 7, PAGE, SIZE_MAX, &idx), EIO, 0,
+                 0);
     ASSERT_FAULT(m, mmf_rfind(m, "x", 1, 0, SIZE_MAX, &idx), EIO, 0, 0);
     /* short windows: one fast copy, then a search of the copy */
     ASSERT_FAULT(m, mmf_find(m, "ab", 2, PAGE + 10, PAGE + 80, &idx), EIO,
                  PAGE, 2 * PAGE);
     ASSERT_FAULT(m, mmf_rfind(m, "ab", 2, PAGE + 10, PAGE + 80, &idx), EIO,
                  PAGE, 2 * PAGE);
-    ASSERT_FAULT(m, mmf_rfind(m, "needle!", 7, 0, SIZE_MAX, &idx), EIO, 0,
-                 0);
+    ASSERT_FAULT(m, mmf_rfind(m, "needle!", 7, 0, SIZE_MAX, &idx), EIO, 0, 0);
     ASSERT_FAULT(m, mmf_write(m, "abc", 3), EIO, 0, PAGE);
     ASSERT_FAULT(m, mmf_write_byte(m, 'w'), EIO, 0, PAGE);
-    ASSERT_FAULT(m, mmf_set_byte(m, 2 * PAGE, 's'), EIO, 2 * PAGE,
-                 3 * PAGE);
-    ASSERT_FAULT(m, mmf_set_slice(m, PAGE, 2, 4, "abcd"), EIO, PAGE,
-                 2 * PAGE);
+    ASSERT_FAULT(m, mmf_set_byte(m, 2 * PAGE, 's'), EIO, 2 * PAGE, 3 * PAGE);
+    ASSERT_FAULT(m, mmf_set_slice(m, PAGE, 2, 4, "abcd"), EIO, PAGE, 2 * PAGE);
     ASSERT_FAULT(m, mmf_move(m, 0, PAGE, 10), EIO, 0, 2 * PAGE);
 }
 
@@ -195,8 +191,7 @@ short_accesses_across_the_end_of_file_fault(void **state)
             ASSERT_OK(mmf_get_slice(&m, at, 1, n / 2, buf));
         }
         if (n - n / 2 > 0) {
-            ASSERT_FAULT(&m, mmf_read(&m, buf, n, &len), EIO, PAGE,
-                         2 * PAGE);
+            ASSERT_FAULT(&m, mmf_read(&m, buf, n, &len), EIO, PAGE, 2 * PAGE);
             unsigned char before[sizeof buf], after[sizeof buf];
             memset(before, 'x', sizeof before);
             ASSERT_OK(mmf_get_slice(&m, at, 1, n / 2, before));
@@ -243,11 +238,21 @@ truncated_file_repeated_faults(void **state)
     for (i = 0; i < 1000; i++) {
         mmf_status st;
         switch (i % 5) {
-        case 0: st = mmf_read(&m, buf, sizeof buf, &n); break;
-        case 1: st = mmf_get_byte(&m, (size_t)i % (3 * PAGE), &b); break;
-        case 2: st = mmf_write_byte(&m, 'x'); break;
-        case 3: st = mmf_find(&m, "ab", 2, 0, SIZE_MAX, &idx); break;
-        default: st = mmf_move(&m, 1, 2, 100); break;
+        case 0:
+            st = mmf_read(&m, buf, sizeof buf, &n);
+            break;
+        case 1:
+            st = mmf_get_byte(&m, (size_t)i % (3 * PAGE), &b);
+            break;
+        case 2:
+            st = mmf_write_byte(&m, 'x');
+            break;
+        case 3:
+            st = mmf_find(&m, "ab", 2, 0, SIZE_MAX, &idx);
+            break;
+        default:
+            st = mmf_move(&m, 1, 2, 100);
+            break;
         }
         if (st != MMF_EFAULT)
             fail_msg("fault %d (operation %d): %s", i, i % 5,
@@ -263,9 +268,9 @@ truncated_file_repeated_faults(void **state)
 /* ---- threads ------------------------------------------------------------ */
 
 struct thread_job {
-    mmf_map m;   /* opened by the main thread before the truncation */
-    int faults;  /* how many EFAULTs it saw */
-    int wrong;   /* other outcomes */
+    mmf_map m;  /* opened by the main thread before the truncation */
+    int faults; /* how many EFAULTs it saw */
+    int wrong;  /* other outcomes */
     int syserr;
     size_t offset_max;
 };
@@ -311,12 +316,10 @@ fault_in_other_threads_is_efault(void **state)
     fd = open_three_pages(&m, path);
     memset(jobs, 0, sizeof jobs);
     for (i = 0; i < 3; i++)
-        h_open_ok(&jobs[i].m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
-                  0);
+        h_open_ok(&jobs[i].m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 0);
     truncate_path(path, 0);
     for (i = 0; i < 3; i++)
-        assert_int_equal(pthread_create(&tid[i], NULL, fault_thread,
-                                        &jobs[i]),
+        assert_int_equal(pthread_create(&tid[i], NULL, fault_thread, &jobs[i]),
                          0);
     /* and the main thread faults at the same time */
     for (i = 0; i < 200; i++)
@@ -330,7 +333,8 @@ fault_in_other_threads_is_efault(void **state)
         ASSERT_EQ(jobs[i].syserr, EIO);
         if (jobs[i].offset_max >= 3 * PAGE && h_fault_addresses_wrong())
             H_SKIP("fault offset %zu: this machine's fault addresses are "
-                   "not the bytes touched (qemu-user)", jobs[i].offset_max);
+                   "not the bytes touched (qemu-user)",
+                   jobs[i].offset_max);
         ASSERT_TRUE(jobs[i].offset_max < 3 * PAGE);
         ASSERT_OK(mmf_close(&jobs[i].m));
     }
@@ -368,8 +372,7 @@ partial_truncation_faults_only_past_the_last_page(void **state)
                  3 * PAGE);
     /* a copy that runs past the end faults in the missing page only */
     ASSERT_OK(mmf_seek(&m, (int64_t)PAGE, 0, NULL));
-    ASSERT_FAULT(&m, mmf_read(&m, buf, 2 * PAGE, &n), EIO, 2 * PAGE,
-                 3 * PAGE);
+    ASSERT_FAULT(&m, mmf_read(&m, buf, 2 * PAGE, &n), EIO, 2 * PAGE, 3 * PAGE);
     ASSERT_OK(mmf_read(&m, buf, PAGE, &n)); /* up to the page end: fine */
     ASSERT_UEQ(n, PAGE);
     ASSERT_OK(mmf_close(&m));
@@ -415,8 +418,7 @@ prot_none_page_inside_map_is_efault(void **state)
     ASSERT_OK(mmf_pin(&m, &p, NULL));
     ASSERT_EQ(mprotect(p + PAGE, PAGE, PROT_NONE), 0);
     for (i = 0; i < 3; i++) { /* repeatedly: the mask is restored */
-        ASSERT_FAULT(&m, mmf_get_byte(&m, PAGE, &b), EFAULT, PAGE,
-                     2 * PAGE);
+        ASSERT_FAULT(&m, mmf_get_byte(&m, PAGE, &b), EFAULT, PAGE, 2 * PAGE);
         ASSERT_FAULT(&m, mmf_set_byte(&m, 2 * PAGE - 1, 1), EFAULT, PAGE,
                      2 * PAGE);
         ASSERT_FAULT(&m, mmf_find(&m, "zz", 2, 0, SIZE_MAX, &idx), EFAULT,
@@ -508,8 +510,9 @@ child_guarded_fault(const char *path)
     unsigned char b;
     int fd = open(path, O_RDWR | O_CLOEXEC);
 
-    if (fd < 0 || mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW,
-                           MMF_ACCESS_DEFAULT, 0, 0) != MMF_OK)
+    if (fd < 0
+        || mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 0)
+               != MMF_OK)
         return CHILD_SETUP;
     if (ftruncate(fd, 0) != 0)
         return CHILD_SETUP;
@@ -525,8 +528,8 @@ child_guarded_fault(const char *path)
 static void
 real_segv(void)
 {
-    volatile int *p = mmap(NULL, PAGE, PROT_NONE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    volatile int *p =
+        mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     *p = 1;
 }
 
@@ -557,9 +560,11 @@ child_main(const char *mode, const char *path)
         mmf_map m = {0};
         unsigned char *p;
         int fd = open(path, O_RDWR | O_CLOEXEC);
-        if (fd < 0 || mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW,
-                               MMF_ACCESS_DEFAULT, 0, 0) != MMF_OK ||
-            mmf_pin(&m, &p, NULL) != MMF_OK || ftruncate(fd, 0) != 0)
+        if (fd < 0
+            || mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                        0, 0)
+                   != MMF_OK
+            || mmf_pin(&m, &p, NULL) != MMF_OK || ftruncate(fd, 0) != 0)
             return CHILD_SETUP;
         mmf_guard_install(NULL);
         {
@@ -573,11 +578,12 @@ child_main(const char *mode, const char *path)
          * the map: the guard must not swallow it */
         mmf_map m = {0};
         size_t n;
-        unsigned char *dst = mmap(NULL, PAGE, PROT_READ,
-                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (dst == MAP_FAILED ||
-            mmf_open(&m, MMF_ANONYMOUS, PAGE, MAP_PRIVATE, RW,
-                     MMF_ACCESS_DEFAULT, 0, 1) != MMF_OK)
+        unsigned char *dst =
+            mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (dst == MAP_FAILED
+            || mmf_open(&m, MMF_ANONYMOUS, PAGE, MAP_PRIVATE, RW,
+                        MMF_ACCESS_DEFAULT, 0, 1)
+                   != MMF_OK)
             return CHILD_SETUP;
         mmf_read(&m, dst, 16, &n);
         return CHILD_SURVIVED;
@@ -614,8 +620,8 @@ child_main(const char *mode, const char *path)
         mmf_guard_install(NULL);
         if ((rc = child_guarded_fault(path)) != CHILD_OK)
             return rc;
-        fixable_page = mmap(NULL, PAGE, PROT_NONE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        fixable_page =
+            mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (fixable_page == MAP_FAILED)
             return CHILD_SETUP;
         for (i = 0; i < 10; i++) {
@@ -630,8 +636,8 @@ child_main(const char *mode, const char *path)
         if ((rc = child_guarded_fault(path)) != CHILD_OK) /* installs */
             return rc;
         install_own(SIGSEGV);
-        if (mmf_guard_install(NULL) != MMF_OK ||
-            mmf_guard_install(NULL) != MMF_OK) /* idempotent */
+        if (mmf_guard_install(NULL) != MMF_OK
+            || mmf_guard_install(NULL) != MMF_OK) /* idempotent */
             return CHILD_SETUP;
         {
             int fd = open(path, O_RDWR | O_CLOEXEC);

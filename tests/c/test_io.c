@@ -377,8 +377,8 @@ static void
 line_length_every_alignment_and_length(void **state)
 {
     enum { LEN = 700 };
-    static const size_t line_lens[] = {1, 2, 15, 16, 17, 31, 32, 33, 255,
-                                       256, 257, 300, 600};
+    static const size_t line_lens[] = {1,  2,   15,  16,  17,  31, 32,
+                                       33, 255, 256, 257, 300, 600};
     unsigned char text[LEN];
     mmf_map m = {0};
 
@@ -395,13 +395,13 @@ line_length_every_alignment_and_length(void **state)
             ASSERT_OK(mmf_seek(&m, (int64_t)start, 0, NULL));
             ASSERT_OK(mmf_line_length(&m, &got));
             {
-                const unsigned char *nl = memchr(text + start, '\n',
-                                                 LEN - start);
+                const unsigned char *nl =
+                    memchr(text + start, '\n', LEN - start);
                 want = nl ? (size_t)(nl - text) - start + 1 : LEN - start;
             }
             if (got != want)
-                fail_msg("start %zu line %zu: length %zu, expected %zu",
-                         start, line_lens[k], got, want);
+                fail_msg("start %zu line %zu: length %zu, expected %zu", start,
+                         line_lens[k], got, want);
         }
     }
     ASSERT_OK(mmf_close(&m));
@@ -639,9 +639,9 @@ get_slice_with_steps(void **state)
         ptrdiff_t step;
         size_t count;
     } cases[] = {
-        {3, 1, 5},   {0, 1, 100}, {1, 2, 4},  {0, 2, 50}, {9, -1, 10},
+        {3, 1, 5},     {0, 1, 100}, {1, 2, 4},    {0, 2, 50}, {9, -1, 10},
         {99, -1, 100}, {10, -3, 4}, {99, -3, 34}, {5, 7, 13}, {42, 0, 1},
-        {99, 1, 1},  {0, 99, 2},  {99, -99, 2},
+        {99, 1, 1},    {0, 99, 2},  {99, -99, 2},
     };
     unsigned char got[128], want[128];
     mmf_map m = {0};
@@ -678,7 +678,7 @@ get_slice_bounds_errors(void **state)
     ASSERT_ST(mmf_get_slice(&m, 0, 1, 101, got), MMF_ERANGE);
     ASSERT_ST(mmf_get_slice(&m, 100, 1, 1, got), MMF_ERANGE);
     ASSERT_ST(mmf_get_slice(&m, 99, 1, 2, got), MMF_ERANGE);
-    ASSERT_ST(mmf_get_slice(&m, 1, 2, 51, got), MMF_ERANGE); /* to 101 */
+    ASSERT_ST(mmf_get_slice(&m, 1, 2, 51, got), MMF_ERANGE);  /* to 101 */
     ASSERT_ST(mmf_get_slice(&m, 10, -3, 5, got), MMF_ERANGE); /* to -2 */
     ASSERT_ST(mmf_get_slice(&m, 5, -1, 7, got), MMF_ERANGE);
     ASSERT_ST(mmf_get_slice(&m, SIZE_MAX, 1, 1, got), MMF_ERANGE);
@@ -700,8 +700,8 @@ set_slice_with_steps(void **state)
         ptrdiff_t step;
         size_t count;
     } cases[] = {
-        {3, 1, 5}, {1, 2, 4}, {9, -1, 10}, {10, -3, 4}, {99, -3, 34},
-        {0, 1, 100}, {42, 0, 1}, {5, 7, 13},
+        {3, 1, 5},    {1, 2, 4},   {9, -1, 10}, {10, -3, 4},
+        {99, -3, 34}, {0, 1, 100}, {42, 0, 1},  {5, 7, 13},
     };
     unsigned char model[100], got[100], src[100];
     mmf_map m = {0};
@@ -1076,7 +1076,7 @@ flush_on_read_and_copy_is_a_noop(void **state)
     for (i = 0; i < ARRAY_LEN(modes); i++) {
         h_open_ok(&m, fd, 0, MAP_SHARED, RW, modes[i], 0, 1);
         ASSERT_OK(mmf_flush(&m, 0, 2 * PAGE, 0));
-        ASSERT_OK(mmf_flush(&m, 1, 10, 0));                 /* no msync */
+        ASSERT_OK(mmf_flush(&m, 1, 10, 0));                    /* no msync */
         ASSERT_OK(mmf_flush(&m, 0, PAGE, MS_SYNC | MS_ASYNC)); /* no msync */
         ASSERT_ST(mmf_flush(&m, 0, 2 * PAGE + 1, 0), MMF_ERANGE);
         ASSERT_ST(mmf_flush(&m, 2 * PAGE + 1, 0, 0), MMF_ERANGE);
@@ -1143,8 +1143,8 @@ size_of_file_and_anonymous_maps(void **state)
 
     (void)state;
     fd = h_make_file(NULL, 3 * PAGE + 5, NULL);
-    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-              (int64_t)PAGE, 1);
+    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, (int64_t)PAGE,
+              1);
     ASSERT_OK(mmf_size(&m, &size));
     ASSERT_UEQ(size, 3 * PAGE + 5); /* the file, not the map */
     ASSERT_UEQ(h_len(&m), PAGE);
@@ -1216,8 +1216,8 @@ set_name_on_anonymous_map(void **state)
     h_open_anon(&m, PAGE, MAP_SHARED);
     st = mmf_set_name(&m, "shared-name");
     if (st == MMF_OK)
-        ASSERT_TRUE(h_maps_contain("[anon_shmem:shared-name]") ||
-                    h_maps_contain("[anon:shared-name]"));
+        ASSERT_TRUE(h_maps_contain("[anon_shmem:shared-name]")
+                    || h_maps_contain("[anon:shared-name]"));
     else
         ASSERT_ST(st, MMF_ESYS);
     ASSERT_OK(mmf_close(&m));
@@ -1328,8 +1328,8 @@ exec_only_map_reads_are_enoread(void **state)
     (void)state;
     st = mmf_open(&m, MMF_ANONYMOUS, PAGE, MAP_PRIVATE, PROT_EXEC,
                   MMF_ACCESS_DEFAULT, 0, 1);
-    if (st == MMF_ESYS && (mmf_syserr(&m) == EPERM ||
-                           mmf_syserr(&m) == EACCES)) {
+    if (st == MMF_ESYS
+        && (mmf_syserr(&m) == EPERM || mmf_syserr(&m) == EACCES)) {
         skip(); /* executable mappings refused by policy */
     }
     ASSERT_OK(st);
@@ -1393,12 +1393,12 @@ status_strings_for_every_status(void **state)
     int count = 0;
 
     (void)state;
-#define CHECK_STATUS_(name, value, text)                                    \
-    do {                                                                    \
-        ASSERT_EQ(MMF_##name, value);                                       \
-        ASSERT_STR_EQ(mmf_status_name(value), "MMF_" #name);                \
-        ASSERT_STR_EQ(mmf_strerror(value), text);                           \
-        count++;                                                            \
+#define CHECK_STATUS_(name, value, text)                                      \
+    do {                                                                      \
+        ASSERT_EQ(MMF_##name, value);                                         \
+        ASSERT_STR_EQ(mmf_status_name(value), "MMF_" #name);                  \
+        ASSERT_STR_EQ(mmf_strerror(value), text);                             \
+        count++;                                                              \
     } while (0);
     MMF_STATUS_MAP(CHECK_STATUS_)
 #undef CHECK_STATUS_
@@ -1433,8 +1433,8 @@ status_strings_for_every_status(void **state)
 static void
 status_strings_for_unknown_values(void **state)
 {
-    static const int unknown[] = {1, 2, -24, -25, -100, 12345,
-                                  INT_MIN, INT_MAX};
+    static const int unknown[] = {1,    2,     -24,     -25,
+                                  -100, 12345, INT_MIN, INT_MAX};
     size_t i;
 
     (void)state;

@@ -97,8 +97,7 @@ open_file_with_offset(void **state)
     fd = h_make_file(want, n, NULL);
 
     /* length 0: from the offset to the end */
-    h_open_ok(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-              (int64_t)PAGE, 1);
+    h_open_ok(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, (int64_t)PAGE, 1);
     ASSERT_UEQ(h_len(&m), n - PAGE);
     ASSERT_OK(mmf_get_slice(&m, 0, 1, n - PAGE, got));
     ASSERT_MEM_EQ(got, want + PAGE, n - PAGE);
@@ -137,8 +136,7 @@ open_unaligned_offset_is_esys_einval(void **state)
     fd = h_make_file(NULL, 3 * PAGE, NULL);
     nfds = h_count_fds();
     ASSERT_ESYS(&m,
-                mmf_open(&m, fd, 10, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 1,
-                         1),
+                mmf_open(&m, fd, 10, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 1, 1),
                 EINVAL, "mmap");
     ASSERT_EQ(mmf_closed(&m), 1);
     ASSERT_EQ(h_count_fds(), nfds);
@@ -171,21 +169,21 @@ open_negative_offset_is_einval_first(void **state)
     ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
                        -(int64_t)PAGE, 1),
               MMF_EINVAL);
-    ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       INT64_MIN, 1),
-              MMF_EINVAL);
+    ASSERT_ST(
+        mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, INT64_MIN, 1),
+        MMF_EINVAL);
     /* before the access checks and the file checks */
-    ASSERT_ST(mmf_open(&m, fd, 0, MAP_PRIVATE, PROT_READ, MMF_ACCESS_WRITE,
-                       -1, 1),
-              MMF_EINVAL);
+    ASSERT_ST(
+        mmf_open(&m, fd, 0, MAP_PRIVATE, PROT_READ, MMF_ACCESS_WRITE, -1, 1),
+        MMF_EINVAL);
     ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, (mmf_access)7, -1, 1),
               MMF_EINVAL);
-    ASSERT_ST(mmf_open(&m, empty, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, -1,
-                       1),
-              MMF_EINVAL);
-    ASSERT_ST(mmf_open(&m, 12345, 10, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, -1,
-                       1),
-              MMF_EINVAL);
+    ASSERT_ST(
+        mmf_open(&m, empty, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, -1, 1),
+        MMF_EINVAL);
+    ASSERT_ST(
+        mmf_open(&m, 12345, 10, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, -1, 1),
+        MMF_EINVAL);
     ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, PAGE, MAP_SHARED, RW,
                        MMF_ACCESS_DEFAULT, -1, 1),
               MMF_EINVAL);
@@ -220,8 +218,7 @@ open_access_with_flags_or_prot_is_eaccessflags(void **state)
         /* before the file checks */
         ASSERT_ST(mmf_open(&m, empty, 0, MAP_PRIVATE, RW, a, 0, 1),
                   MMF_EACCESSFLAGS);
-        ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, PAGE, MAP_PRIVATE, RW, a, 0,
-                           1),
+        ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, PAGE, MAP_PRIVATE, RW, a, 0, 1),
                   MMF_EACCESSFLAGS);
         ASSERT_EQ(mmf_closed(&m), 1);
     }
@@ -303,8 +300,7 @@ open_offset_past_file_is_eoffset(void **state)
                        INT64_MAX - (INT64_MAX % (int64_t)PAGE), 1),
               MMF_EOFFSET);
     /* EOFFSET is judged before the alignment (which only the OS checks) */
-    ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 101,
-                       1),
+    ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 101, 1),
               MMF_EOFFSET);
     ASSERT_EQ(mmf_closed(&m), 1);
     close(fd);
@@ -328,9 +324,9 @@ open_length_past_file_is_elength(void **state)
     ASSERT_ST(mmf_open(&m, fd, 1, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
                        (int64_t)(3 * PAGE), 1),
               MMF_ELENGTH);
-    ASSERT_ST(mmf_open(&m, fd, SIZE_MAX, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       0, 1),
-              MMF_ELENGTH);
+    ASSERT_ST(
+        mmf_open(&m, fd, SIZE_MAX, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+        MMF_ELENGTH);
     ASSERT_ST(mmf_open(&m, fd, SIZE_MAX - PAGE + 1, MAP_SHARED, RW,
                        MMF_ACCESS_DEFAULT, (int64_t)PAGE, 1),
               MMF_ELENGTH);
@@ -338,13 +334,13 @@ open_length_past_file_is_elength(void **state)
                        INT64_MAX - (INT64_MAX % (int64_t)PAGE), 1),
               MMF_ELENGTH);
     /* ELENGTH before the OS's alignment error */
-    ASSERT_ST(mmf_open(&m, fd, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       1, 1),
-              MMF_ELENGTH);
+    ASSERT_ST(
+        mmf_open(&m, fd, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 1, 1),
+        MMF_ELENGTH);
     /* also for a read-only mapping and without trackfd */
-    ASSERT_ST(mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_READ, 0,
-                       0),
-              MMF_ELENGTH);
+    ASSERT_ST(
+        mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_READ, 0, 0),
+        MMF_ELENGTH);
     ASSERT_EQ(mmf_closed(&m), 1);
     /* the file was never extended */
     {
@@ -362,25 +358,23 @@ open_bad_fd_is_esys_ebadf(void **state)
     int nfds = h_count_fds();
 
     (void)state;
-    ASSERT_ESYS(&m,
-                mmf_open(&m, 12345, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                         0, 1),
-                EBADF, NULL);
+    ASSERT_ESYS(
+        &m,
+        mmf_open(&m, 12345, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+        EBADF, NULL);
     ASSERT_EQ(mmf_closed(&m), 1);
-    ASSERT_ESYS(&m,
-                mmf_open(&m, 12345, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                         0, 0),
-                EBADF, NULL);
+    ASSERT_ESYS(
+        &m,
+        mmf_open(&m, 12345, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 0),
+        EBADF, NULL);
     ASSERT_EQ(mmf_closed(&m), 1);
-    ASSERT_ESYS(&m,
-                mmf_open(&m, -2, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
-                         1),
-                EBADF, NULL);
+    ASSERT_ESYS(
+        &m, mmf_open(&m, -2, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+        EBADF, NULL);
     ASSERT_EQ(mmf_closed(&m), 1);
-    ASSERT_ESYS(&m,
-                mmf_open(&m, INT_MAX, PAGE, MAP_SHARED, RW, MMF_ACCESS_READ,
-                         0, 1),
-                EBADF, NULL);
+    ASSERT_ESYS(
+        &m, mmf_open(&m, INT_MAX, PAGE, MAP_SHARED, RW, MMF_ACCESS_READ, 0, 1),
+        EBADF, NULL);
     ASSERT_EQ(mmf_closed(&m), 1);
     ASSERT_EQ(h_count_fds(), nfds);
 }
@@ -404,10 +398,10 @@ open_readonly_fd_with_shared_write_is_esys_eacces(void **state)
     ASSERT_ESYS(&m,
                 mmf_open(&m, ro, 0, MAP_SHARED, RW, MMF_ACCESS_WRITE, 0, 0),
                 EACCES, "mmap");
-    ASSERT_ESYS(&m,
-                mmf_open(&m, ro, 0, MAP_SHARED, PROT_WRITE,
-                         MMF_ACCESS_DEFAULT, 0, 1),
-                EACCES, "mmap");
+    ASSERT_ESYS(
+        &m,
+        mmf_open(&m, ro, 0, MAP_SHARED, PROT_WRITE, MMF_ACCESS_DEFAULT, 0, 1),
+        EACCES, "mmap");
     ASSERT_EQ(mmf_closed(&m), 1);
     ASSERT_EQ(h_count_fds(), nfds); /* the private dup did not leak */
     ASSERT_EQ(h_count_tmp_maps(), 0);
@@ -465,8 +459,7 @@ open_writeonly_fd_is_esys_eacces(void **state)
     ASSERT_ESYS(&m,
                 mmf_open(&m, wo, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
                 EACCES, NULL);
-    ASSERT_ESYS(&m,
-                mmf_open(&m, wo, 0, MAP_SHARED, RW, MMF_ACCESS_READ, 0, 1),
+    ASSERT_ESYS(&m, mmf_open(&m, wo, 0, MAP_SHARED, RW, MMF_ACCESS_READ, 0, 1),
                 EACCES, NULL);
     ASSERT_ST(mmf_open(&m, wo, 0, MAP_SHARED, RW, MMF_ACCESS_COPY, 0, 1),
               MMF_ESYS);
@@ -487,10 +480,10 @@ open_non_regular_files(void **state)
     zero = open("/dev/zero", O_RDWR | O_CLOEXEC);
     if (zero >= 0) {
         /* no size check for devices: length 0 goes to the OS */
-        ASSERT_ESYS(&m,
-                    mmf_open(&m, zero, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                             0, 1),
-                    EINVAL, NULL);
+        ASSERT_ESYS(
+            &m,
+            mmf_open(&m, zero, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+            EINVAL, NULL);
         ASSERT_EQ(mmf_closed(&m), 1);
         h_open_ok(&m, zero, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
                   1);
@@ -511,13 +504,12 @@ open_non_regular_files(void **state)
     close(dir);
 
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-    ASSERT_ST(mmf_open(&m, p[0], PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
-                       1),
-              MMF_ESYS);
-    ASSERT_ESYS(&m,
-                mmf_open(&m, p[0], 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
-                         1),
-                EINVAL, NULL);
+    ASSERT_ST(
+        mmf_open(&m, p[0], PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+        MMF_ESYS);
+    ASSERT_ESYS(
+        &m, mmf_open(&m, p[0], 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+        EINVAL, NULL);
     ASSERT_EQ(mmf_closed(&m), 1);
     close(p[0]);
     close(p[1]);
@@ -628,8 +620,8 @@ struct access_case {
 static void
 resolve_access_all_cases(void **state)
 {
-    const int S = MAP_SHARED, P = MAP_PRIVATE, R = PROT_READ,
-              W = PROT_WRITE, X = PROT_EXEC;
+    const int S = MAP_SHARED, P = MAP_PRIVATE, R = PROT_READ, W = PROT_WRITE,
+              X = PROT_EXEC;
     const struct access_case cases[] = {
         /* explicit modes with the default flags and prot */
         {S, R | W, MMF_ACCESS_READ, MMF_OK, S, R, MMF_ACCESS_READ},
@@ -647,8 +639,8 @@ resolve_access_all_cases(void **state)
         {S, X, MMF_ACCESS_DEFAULT, MMF_OK, S, X, MMF_ACCESS_READ},
         {S, R | X, MMF_ACCESS_DEFAULT, MMF_OK, S, R | X, MMF_ACCESS_READ},
         {S, 0, MMF_ACCESS_DEFAULT, MMF_OK, S, 0, MMF_ACCESS_READ},
-        {S | MAP_POPULATE, R | W, MMF_ACCESS_DEFAULT, MMF_OK,
-         S | MAP_POPULATE, R | W, MMF_ACCESS_DEFAULT},
+        {S | MAP_POPULATE, R | W, MMF_ACCESS_DEFAULT, MMF_OK, S | MAP_POPULATE,
+         R | W, MMF_ACCESS_DEFAULT},
         /* access together with other flags or prot */
         {P, R | W, MMF_ACCESS_READ, MMF_EACCESSFLAGS, 0, 0, 0},
         {P, R | W, MMF_ACCESS_WRITE, MMF_EACCESSFLAGS, 0, 0, 0},
@@ -656,8 +648,7 @@ resolve_access_all_cases(void **state)
         {S, R, MMF_ACCESS_READ, MMF_EACCESSFLAGS, 0, 0, 0},
         {S, R | W | X, MMF_ACCESS_WRITE, MMF_EACCESSFLAGS, 0, 0, 0},
         {S, W, MMF_ACCESS_COPY, MMF_EACCESSFLAGS, 0, 0, 0},
-        {S | MAP_POPULATE, R | W, MMF_ACCESS_READ, MMF_EACCESSFLAGS, 0, 0,
-         0},
+        {S | MAP_POPULATE, R | W, MMF_ACCESS_READ, MMF_EACCESSFLAGS, 0, 0, 0},
         /* an unknown access with other flags or prot: flags first */
         {P, R | W, 4, MMF_EACCESSFLAGS, 0, 0, 0},
         {S, R, -1, MMF_EACCESSFLAGS, 0, 0, 0},
@@ -681,15 +672,15 @@ resolve_access_all_cases(void **state)
                      i, c->flags, c->prot, c->access, mmf_status_name(st),
                      mmf_status_name(c->st));
         if (st == MMF_OK) {
-            if (flags != c->rflags || prot != c->rprot ||
-                (int)access != c->raccess)
+            if (flags != c->rflags || prot != c->rprot
+                || (int)access != c->raccess)
                 fail_msg("case %zu (flags 0x%x, prot 0x%x, access %d): "
                          "resolved to flags 0x%x prot 0x%x access %d, "
                          "expected 0x%x 0x%x %d",
                          i, c->flags, c->prot, c->access, flags, prot,
                          (int)access, c->rflags, c->rprot, c->raccess);
-        } else if (flags != c->flags || prot != c->prot ||
-                   (int)access != c->access) {
+        } else if (flags != c->flags || prot != c->prot
+                   || (int)access != c->access) {
             fail_msg("case %zu: outputs changed on failure", i);
         }
     }
@@ -813,7 +804,7 @@ trackfd_off_adds_no_fd(void **state)
     h_open_ok(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 0);
     ASSERT_EQ(h_count_fds(), nfds);
     ASSERT_UEQ(h_len(&m), 2 * PAGE); /* length 0 still uses the file size */
-    close(fd);                        /* the map does not need it */
+    close(fd);                       /* the map does not need it */
     ASSERT_OK(mmf_set_byte(&m, 1, 'q'));
     ASSERT_ST(mmf_size(&m, &size), MMF_ENOTRACK);
     ASSERT_ST(mmf_resize(&m, PAGE), MMF_ENOTRACK);
@@ -925,8 +916,7 @@ check_every_operation_is_eclosed(mmf_map *m)
     ASSERT_ST(mmf_resize(m, PAGE), MMF_ECLOSED);
     ASSERT_ST(mmf_resize(m, 0), MMF_ECLOSED);
     /* set_name() tells a file map apart even once closed (3.15's order) */
-    ASSERT_ST(mmf_set_name(m, "x"),
-              m->anonymous ? MMF_ECLOSED : MMF_ENOTANON);
+    ASSERT_ST(mmf_set_name(m, "x"), m->anonymous ? MMF_ECLOSED : MMF_ENOTANON);
     ASSERT_ST(mmf_pin(m, &p, &len), MMF_ECLOSED);
     ASSERT_ST(mmf_pin(m, NULL, NULL), MMF_ECLOSED);
     ASSERT_UEQ(mmf_pins(m), 0);
@@ -1023,9 +1013,9 @@ failed_open_leaves_map_closed_with_syserr(void **state)
     (void)state;
     mmf_init(&m);
     fd = h_make_file(NULL, PAGE, NULL);
-    ASSERT_ST(mmf_open(&m, 12345, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       0, 1),
-              MMF_ESYS);
+    ASSERT_ST(
+        mmf_open(&m, 12345, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+        MMF_ESYS);
     ASSERT_EQ(mmf_syserr(&m), EBADF);
     ASSERT_TRUE(mmf_sysfunc(&m) != NULL);
     check_every_operation_is_eclosed(&m);
@@ -1057,8 +1047,8 @@ open_close_loop_does_not_leak(void **state)
         ASSERT_OK(mmf_get_byte(&m, 3, &b));
         ASSERT_OK(mmf_close(&m));
 
-        h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_COPY,
-                  (int64_t)PAGE, 1);
+        h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_COPY, (int64_t)PAGE,
+                  1);
         ASSERT_OK(mmf_close(&m));
 
         h_open_anon(&m, 64 * PAGE, (i & 1) ? MAP_SHARED : MAP_PRIVATE);
@@ -1095,17 +1085,16 @@ failing_opens_do_not_leak(void **state)
         mmf_map m = {0};
         int track = i & 1;
 
-        ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, -1,
-                           track),
-                  MMF_EINVAL);
-        ASSERT_ST(mmf_open(&m, fd, 0, MAP_PRIVATE, RW, MMF_ACCESS_READ, 0,
-                           track),
-                  MMF_EACCESSFLAGS);
-        ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, (mmf_access)9, 0,
-                           track),
+        ASSERT_ST(
+            mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, -1, track),
+            MMF_EINVAL);
+        ASSERT_ST(
+            mmf_open(&m, fd, 0, MAP_PRIVATE, RW, MMF_ACCESS_READ, 0, track),
+            MMF_EACCESSFLAGS);
+        ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, (mmf_access)9, 0, track),
                   MMF_EACCESS);
-        ASSERT_ST(mmf_open(&m, empty, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                           0, track),
+        ASSERT_ST(mmf_open(&m, empty, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
+                           track),
                   MMF_EEMPTY);
         ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
                            (int64_t)(4 * PAGE), track),
@@ -1113,20 +1102,20 @@ failing_opens_do_not_leak(void **state)
         ASSERT_ST(mmf_open(&m, fd, 5 * PAGE, MAP_SHARED, RW,
                            MMF_ACCESS_DEFAULT, 0, track),
                   MMF_ELENGTH);
-        ASSERT_ST(mmf_open(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                           1, track),
-                  MMF_ESYS);
-        ASSERT_ST(mmf_open(&m, ro, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
+        ASSERT_ST(mmf_open(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 1,
                            track),
                   MMF_ESYS);
-        ASSERT_ST(mmf_open(&m, 12345, PAGE, MAP_SHARED, RW,
-                           MMF_ACCESS_DEFAULT, 0, track),
+        ASSERT_ST(
+            mmf_open(&m, ro, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, track),
+            MMF_ESYS);
+        ASSERT_ST(mmf_open(&m, 12345, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                           0, track),
                   MMF_ESYS);
         ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, 0, MAP_SHARED, RW,
                            MMF_ACCESS_DEFAULT, 0, track),
                   MMF_ESYS);
-        ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, H_BEYOND_ADDRESS_SPACE, MAP_PRIVATE,
-                           RW, MMF_ACCESS_DEFAULT, 0, track),
+        ASSERT_ST(mmf_open(&m, MMF_ANONYMOUS, H_BEYOND_ADDRESS_SPACE,
+                           MAP_PRIVATE, RW, MMF_ACCESS_DEFAULT, 0, track),
                   MMF_ESYS);
         ASSERT_EQ(mmf_closed(&m), 1);
         if (i % 50 == 0) {
@@ -1193,17 +1182,20 @@ block_device_size_comes_from_the_device(void **state)
     ASSERT_UEQ(size, 2 * PAGE);
     ASSERT_OK(mmf_close(&m));
     /* past the end of the device, or from its end */
-    ASSERT_ST(mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       0, 1), MMF_ELENGTH);
+    ASSERT_ST(
+        mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1),
+        MMF_ELENGTH);
     ASSERT_ST(mmf_open(&m, fd, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       (int64_t)PAGE, 1), MMF_ELENGTH);
+                       (int64_t)PAGE, 1),
+              MMF_ELENGTH);
     ASSERT_ST(mmf_open(&m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       (int64_t)(2 * PAGE), 1), MMF_EOFFSET);
+                       (int64_t)(2 * PAGE), 1),
+              MMF_EOFFSET);
     ASSERT_TRUE(mmf_closed(&m));
     /* a device that cannot tell its size: not checked, as before */
     fake_blk_rc = 1;
-    ASSERT_OK(mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-                       0, 1));
+    ASSERT_OK(
+        mmf_open(&m, fd, 3 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1));
     ASSERT_OK(mmf_close(&m));
     mmf__sys = mmf__sys_default;
     close(fd);

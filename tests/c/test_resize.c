@@ -115,8 +115,8 @@ resize_with_offset_sets_file_size_to_offset_plus_newsize(void **state)
     (void)state;
     h_fill_pattern(orig, 3 * PAGE, 0);
     fd = h_make_file(orig, 3 * PAGE, path);
-    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-              (int64_t)PAGE, 1);
+    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, (int64_t)PAGE,
+              1);
     ASSERT_OK(mmf_resize(&m, 2 * PAGE + 1));
     ASSERT_EQ(h_file_size(path), (long long)(3 * PAGE + 1));
     ASSERT_UEQ(h_len(&m), 2 * PAGE + 1);
@@ -246,8 +246,8 @@ resize_to_zero_is_erange_and_changes_nothing(void **state)
     assert_map_is(&m, orig, 2 * PAGE);
     ASSERT_OK(mmf_close(&m));
 
-    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-              (int64_t)PAGE, 1);
+    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, (int64_t)PAGE,
+              1);
     ASSERT_ST(mmf_resize(&m, 0), MMF_ERANGE);
     h_assert_file_is(path, orig, 2 * PAGE); /* not truncated to offset */
     ASSERT_OK(mmf_close(&m));
@@ -272,8 +272,8 @@ resize_overflowing_size_is_erange(void **state)
 
     (void)state;
     fd = h_make_file(NULL, 2 * PAGE, path);
-    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
-              (int64_t)PAGE, 1);
+    h_open_ok(&m, fd, PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, (int64_t)PAGE,
+              1);
     ASSERT_ST(mmf_resize(&m, SIZE_MAX), MMF_ERANGE);
     ASSERT_ST(mmf_resize(&m, (size_t)INT64_MAX), MMF_ERANGE);
     ASSERT_ST(mmf_resize(&m, (size_t)INT64_MAX - PAGE + 1), MMF_ERANGE);
@@ -314,8 +314,8 @@ resize_huge_fails_in_the_os_and_rolls_back(void **state)
             continue;
         }
         ASSERT_ST(st, MMF_ESYS);
-        h_note("resize(%zu): %s failed with %s", sizes[i],
-               mmf_sysfunc(&m), strerror(mmf_syserr(&m)));
+        h_note("resize(%zu): %s failed with %s", sizes[i], mmf_sysfunc(&m),
+               strerror(mmf_syserr(&m)));
         h_assert_file_is(path, orig, 2 * PAGE);
         assert_map_is(&m, orig, 2 * PAGE);
     }
@@ -529,8 +529,8 @@ check_failed_resize(const char *path, size_t newsize, int is_mremap)
         mmf__sys.ftruncate = fail_ftruncate;
     st = mmf_resize(&m, newsize);
     mmf__sys = mmf__sys_default;
-    if (!grow && st == MMF_OK && (is_mremap ? mremap_calls : ftruncate_calls)
-                                     == 0) {
+    if (!grow && st == MMF_OK
+        && (is_mremap ? mremap_calls : ftruncate_calls) == 0) {
         h_note("shrink to %zu did not call %s", newsize,
                is_mremap ? "mremap" : "ftruncate");
     } else {

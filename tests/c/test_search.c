@@ -145,10 +145,10 @@ check(const uchar *h, size_t hlen, const uchar *n, size_t nlen)
 
     if (short_f != want_f || short_r != want_r) {
         print_message("short: hlen=%llu nlen=%llu: fwd %lld (want %lld), "
-                      "rev %lld (want %lld)\n", (unsigned long long)hlen,
-                      (unsigned long long)nlen, (long long)short_f,
-                      (long long)want_f, (long long)short_r,
-                      (long long)want_r);
+                      "rev %lld (want %lld)\n",
+                      (unsigned long long)hlen, (unsigned long long)nlen,
+                      (long long)short_f, (long long)want_f,
+                      (long long)short_r, (long long)want_r);
     }
     assert_int_equal(short_f, want_f);
     assert_int_equal(short_r, want_r);
@@ -188,8 +188,7 @@ isa_setup(void **state)
     int want = **(int **)state;
 
     if ((int)mmf__search_set_isa((enum mmf__isa)want) != want) {
-        print_message("  (instruction set %d not available: skipped)\n",
-                      want);
+        print_message("  (instruction set %d not available: skipped)\n", want);
         *state = NULL;
     }
     return 0;
@@ -203,10 +202,10 @@ isa_teardown(void **state)
     return 0;
 }
 
-#define SKIP_IF_NO_ISA(state)  \
-    do {                       \
-        if (*(state) == NULL)  \
-            skip();            \
+#define SKIP_IF_NO_ISA(state)                                                 \
+    do {                                                                      \
+        if (*(state) == NULL)                                                 \
+            skip();                                                           \
     } while (0)
 
 /* ---- edge cases --------------------------------------------------------- */
@@ -394,9 +393,14 @@ random_small_alphabets(void **state)
         size_t nlen = 1 + (rnd() % 2 ? below(16) : below(300));
         uchar *h;
         switch (trial % 3) {
-        case 0: h = ha.hi - hlen; break;           /* ends at a guard */
-        case 1: h = ha.lo; break;                  /* starts at a guard */
-        default: h = ha.lo + below(cap - hlen + 1); /* anywhere */
+        case 0:
+            h = ha.hi - hlen;
+            break; /* ends at a guard */
+        case 1:
+            h = ha.lo;
+            break; /* starts at a guard */
+        default:
+            h = ha.lo + below(cap - hlen + 1); /* anywhere */
         }
         make_haystack(h, hlen, letters);
         make_needle(nd, nlen, h, hlen, letters);
@@ -460,8 +464,8 @@ filter_defeated_then_recovered(void **state)
 /* The occurrences of n in h after planting n at p, in a haystack that had
  * none, all overlap [p, p + nlen): the reference looks only there. */
 static ptrdiff_t
-window_ref(const uchar *h, size_t hlen, const uchar *n, size_t nlen,
-           size_t p, int rev)
+window_ref(const uchar *h, size_t hlen, const uchar *n, size_t nlen, size_t p,
+           int rev)
 {
     size_t lo = p >= nlen ? p - nlen + 1 : 0;
     size_t hi = p + 2 * nlen - 1 < hlen ? p + 2 * nlen - 1 : hlen;
@@ -538,8 +542,7 @@ mix(size_t i)
 
 /* Write bytes [lo, hi) of the shape's haystack. */
 static void
-shape_fill(uchar *h, size_t lo, size_t hi, const struct shape *sh,
-           size_t nlen)
+shape_fill(uchar *h, size_t lo, size_t hi, const struct shape *sh, size_t nlen)
 {
     size_t u = strlen(sh->unit);
     size_t gap = sh->kind == GAPPED ? nlen / 2 : nlen - 1;
@@ -571,8 +574,8 @@ shape_needle(uchar *nd, size_t nlen, const struct shape *sh)
 /* The answer after planting the needle at p: noise may hold other copies,
  * elsewhere only the window around p can. */
 static ptrdiff_t
-shape_ref(const uchar *h, size_t hlen, const uchar *n, size_t nlen,
-          size_t p, int rev, const struct shape *sh)
+shape_ref(const uchar *h, size_t hlen, const uchar *n, size_t nlen, size_t p,
+          int rev, const struct shape *sh)
 {
     if (sh->kind != NOISY)
         return window_ref(h, hlen, n, nlen, p, rev);
@@ -860,8 +863,8 @@ expect_fast(const uchar *h, size_t hlen, const uchar *n, size_t nlen,
 static void
 repetitive_worst_cases_are_linear(void **state)
 {
-    static const size_t ks[] = {1, 2, 7, 8, 16, 31, 32, 33, 64, 100, 128,
-                                255, 256, 299, 300};
+    static const size_t ks[] = {1,  2,   7,   8,   16,  31,  32, 33,
+                                64, 100, 128, 255, 256, 299, 300};
     size_t hlen = 1 << 20;
     uchar *hay, *nd;
     double pass;
@@ -900,10 +903,12 @@ repetitive_worst_cases_are_linear(void **state)
 
 /* ---- the runner --------------------------------------------------------- */
 
-#define ISA_TESTS(f)                                                   \
-    {#f " [portable]", f, isa_setup, isa_teardown, &isa_scalar},     \
-    {#f " [sse2]", f, isa_setup, isa_teardown, &isa_sse2},           \
-    {#f " [avx2]", f, isa_setup, isa_teardown, &isa_avx2}
+#define ISA_TESTS(f)                                                          \
+    {#f " [portable]", f, isa_setup, isa_teardown, &isa_scalar},              \
+        {#f " [sse2]", f, isa_setup, isa_teardown, &isa_sse2},                \
+    {                                                                         \
+        #f " [avx2]", f, isa_setup, isa_teardown, &isa_avx2                   \
+    }
 
 int
 main(void)

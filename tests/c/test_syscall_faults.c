@@ -52,17 +52,18 @@ enum entry {
 };
 
 static const char *const entry_name[E_COUNT] = {
-    "mmap",    "munmap", "mremap", "ftruncate",   "fstat",
-    "msync",   "madvise", "dupfd", "close",       "set_vma_name",
-    "thread_sigmask", "sigtimedwait", "mlock", "munlock", "mincore",
-    "mprotect", "memfd", "add_seals", "open", "fallocate", "read_text",
+    "mmap",           "munmap",       "mremap",    "ftruncate", "fstat",
+    "msync",          "madvise",      "dupfd",     "close",     "set_vma_name",
+    "thread_sigmask", "sigtimedwait", "mlock",     "munlock",   "mincore",
+    "mprotect",       "memfd",        "add_seals", "open",      "fallocate",
+    "read_text",
 };
 
 /* A plausible error for each call. */
 static const int entry_errno[E_COUNT] = {
-    ENOMEM, EINVAL, ENOMEM, EIO, EIO, EIO, EAGAIN, EMFILE, EIO, ENOMEM,
-    EINVAL, EAGAIN, ENOMEM, ENOMEM, ENOMEM, EACCES, EMFILE, EPERM, EACCES,
-    ENOSPC, EIO,
+    ENOMEM, EINVAL, ENOMEM, EIO,    EIO,    EIO,    EAGAIN,
+    EMFILE, EIO,    ENOMEM, EINVAL, EAGAIN, ENOMEM, ENOMEM,
+    ENOMEM, EACCES, EMFILE, EPERM,  EACCES, ENOSPC, EIO,
 };
 
 #define MAX_REGIONS 16
@@ -385,13 +386,13 @@ enum kind { K_OPEN, K_CLOSE, K_OTHER };
 
 struct fixture {
     char path[PATH_MAX];
-    int fd;                  /* the caller's fd, or -1 */
+    int fd; /* the caller's fd, or -1 */
     mmf_map m;
     unsigned char *file_before; /* FILE_LEN + PAGE bytes */
     long long fsize_before;
-    unsigned char *map_before;  /* contents of the map before the op */
+    unsigned char *map_before; /* contents of the map before the op */
     size_t len_before, pos_before;
-    uint64_t memfd_before;   /* a memfd map: the memfd's size */
+    uint64_t memfd_before; /* a memfd map: the memfd's size */
     uint64_t size_out;
     size_t resident_out;
 };
@@ -410,15 +411,13 @@ struct op {
 static mmf_status
 run_open_track(struct fixture *f)
 {
-    return mmf_open(&f->m, f->fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
-                    1);
+    return mmf_open(&f->m, f->fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1);
 }
 
 static mmf_status
 run_open_notrack(struct fixture *f)
 {
-    return mmf_open(&f->m, f->fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0,
-                    0);
+    return mmf_open(&f->m, f->fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 0);
 }
 
 static mmf_status
@@ -500,8 +499,8 @@ run_open_memfd(struct fixture *f)
 static mmf_status
 run_open_huge(struct fixture *f)
 {
-    return mmf_open_anon(&f->m, 2 * PAGE, MAP_PRIVATE, RW,
-                         MMF_ACCESS_DEFAULT, MMF_OPT_HUGEPAGES);
+    return mmf_open_anon(&f->m, 2 * PAGE, MAP_PRIVATE, RW, MMF_ACCESS_DEFAULT,
+                         MMF_OPT_HUGEPAGES);
 }
 
 static mmf_status
@@ -549,8 +548,8 @@ run_protect(struct fixture *f)
 static mmf_status
 run_open_length(struct fixture *f)
 {
-    return mmf_open(&f->m, f->fd, 2 * PAGE, MAP_SHARED, RW,
-                    MMF_ACCESS_DEFAULT, 0, 1);
+    return mmf_open(&f->m, f->fd, 2 * PAGE, MAP_SHARED, RW, MMF_ACCESS_DEFAULT,
+                    0, 1);
 }
 
 static const struct op ops[] = {
@@ -559,8 +558,8 @@ static const struct op ops[] = {
      run_open_length},
     {"open file, trackfd off", "open_file_notrack", K_OPEN, 1, 0, 0, 0,
      run_open_notrack},
-    {"open file window, ACCESS_COPY", "open_file_window_copy", K_OPEN, 1, 0,
-     0, 0, run_open_window},
+    {"open file window, ACCESS_COPY", "open_file_window_copy", K_OPEN, 1, 0, 0,
+     0, run_open_window},
     {"open anonymous shared", "open_anon_shared", K_OPEN, 0, 0, 0, 0,
      run_open_anon_shared},
     {"open anonymous private", "open_anon_private", K_OPEN, 0, 0, 0, 0,
@@ -577,14 +576,14 @@ static const struct op ops[] = {
      run_resize_p10},
     {"resize file window grow", "resize_window_grow", K_OTHER, 1, 0, 1, 1,
      run_resize_4p},
-    {"resize file window shrink", "resize_window_shrink", K_OTHER, 1, 0, 1,
-     2, run_resize_p},
+    {"resize file window shrink", "resize_window_shrink", K_OTHER, 1, 0, 1, 2,
+     run_resize_p},
     {"resize anonymous private grow", "resize_anon_private_grow", K_OTHER, 0,
      MAP_PRIVATE, 0, 0, run_resize_4p},
-    {"resize anonymous private shrink", "resize_anon_private_shrink",
-     K_OTHER, 0, MAP_PRIVATE, 0, 0, run_resize_p10},
-    {"resize anonymous shared shrink", "resize_anon_shared_shrink", K_OTHER,
-     0, MAP_SHARED, 0, 0, run_resize_p},
+    {"resize anonymous private shrink", "resize_anon_private_shrink", K_OTHER,
+     0, MAP_PRIVATE, 0, 0, run_resize_p10},
+    {"resize anonymous shared shrink", "resize_anon_shared_shrink", K_OTHER, 0,
+     MAP_SHARED, 0, 0, run_resize_p},
     {"set_name", "set_name", K_OTHER, 0, MAP_PRIVATE, 0, 0, run_set_name},
     {"open anonymous memfd", "open_anon_memfd", K_OPEN, 0, 0, 0, 0,
      run_open_memfd},
@@ -611,39 +610,59 @@ struct op_ex {
 };
 
 static const struct op_ex ops_ex[] = {
-    {{"resize memfd grow", "resize_memfd_grow", K_OTHER, 0, MAP_SHARED, 0,
-      0, run_resize_4p},
-     MMF_OPT_MEMFD, 0, 0},
-    {{"resize memfd shrink", "resize_memfd_shrink", K_OTHER, 0, MAP_SHARED,
-      0, 0, run_resize_p10},
-     MMF_OPT_MEMFD, 0, 0},
+    {{"resize memfd grow", "resize_memfd_grow", K_OTHER, 0, MAP_SHARED, 0, 0,
+      run_resize_4p},
+     MMF_OPT_MEMFD,
+     0,
+     0},
+    {{"resize memfd shrink", "resize_memfd_shrink", K_OTHER, 0, MAP_SHARED, 0,
+      0, run_resize_p10},
+     MMF_OPT_MEMFD,
+     0,
+     0},
     {{"resize anonymous private grow, read-only", "resize_anon_ro_grow",
       K_OTHER, 0, MAP_PRIVATE, 0, 0, run_resize_4p},
-     0, PROT_READ, 0},
+     0,
+     PROT_READ,
+     0},
     {{"resize anonymous private grow from 2 pages + 10, read-only",
       "resize_anon_ro_grow_unaligned", K_OTHER, 0, MAP_PRIVATE, 0, 0,
       run_resize_4p},
-     0, PROT_READ, 1},
+     0,
+     PROT_READ,
+     1},
     {{"resize anonymous private grow from 2 pages + 10",
       "resize_anon_grow_unaligned", K_OTHER, 0, MAP_PRIVATE, 0, 0,
       run_resize_4p},
-     0, 0, 1},
+     0,
+     0,
+     1},
     {{"resize anonymous private shrink, read-only", "resize_anon_ro_shrink",
       K_OTHER, 0, MAP_PRIVATE, 0, 0, run_resize_p10},
-     0, PROT_READ, 0},
+     0,
+     PROT_READ,
+     0},
     {{"resize anonymous private grow, huge pages option",
       "resize_anon_hugeopt_grow", K_OTHER, 0, MAP_PRIVATE, 0, 0,
       run_resize_4p},
-     MMF_OPT_HUGEPAGES, 0, 0},
+     MMF_OPT_HUGEPAGES,
+     0,
+     0},
     {{"resize file grow, read-only", "resize_file_ro_grow", K_OTHER, 1, 0, 0,
       0, run_resize_4p},
-     0, PROT_READ, 0},
-    {{"resize file window grow, read-only", "resize_window_ro_grow",
-      K_OTHER, 1, 0, 1, 1, run_resize_4p},
-     0, PROT_READ, 0},
+     0,
+     PROT_READ,
+     0},
+    {{"resize file window grow, read-only", "resize_window_ro_grow", K_OTHER,
+      1, 0, 1, 1, run_resize_4p},
+     0,
+     PROT_READ,
+     0},
     {{"resize file window shrink, read-only", "resize_window_ro_shrink",
       K_OTHER, 1, 0, 1, 2, run_resize_p},
-     0, PROT_READ, 0},
+     0,
+     PROT_READ,
+     0},
 };
 
 static const struct op_ex *
@@ -715,16 +734,15 @@ setup_fixture(const struct op *op, struct fixture *f)
             h_open_ok(&f->m, f->fd, op->length * PAGE, MAP_SHARED, RW,
                       MMF_ACCESS_DEFAULT, op->offset * (int64_t)PAGE, 1);
         else if (op_options(op) != 0)
-            ASSERT_OK(mmf_open_anon(&f->m, op_anon_len(op), op->anon_flags,
-                                    RW, MMF_ACCESS_DEFAULT, op_options(op)));
+            ASSERT_OK(mmf_open_anon(&f->m, op_anon_len(op), op->anon_flags, RW,
+                                    MMF_ACCESS_DEFAULT, op_options(op)));
         else if (op_anon_len(op) != 3 * PAGE) {
             /* bytes past the end in its last page, from a larger map */
             h_open_anon(&f->m, 3 * PAGE, op->anon_flags);
             ASSERT_OK(mmf_set_slice(&f->m, 0, 1, 3, "abc"));
             ASSERT_OK(mmf_set_byte(&f->m, op_anon_len(op) + 1, 0xee));
             ASSERT_OK(mmf_resize(&f->m, op_anon_len(op)));
-        }
-        else
+        } else
             h_open_anon(&f->m, 3 * PAGE, op->anon_flags);
         if (!op->file) { /* give anonymous maps recognisable contents */
             size_t n = op_anon_len(op);
@@ -754,8 +772,8 @@ release_leaked_regions(struct fixture *f)
         size_t len = 0;
         if (!mmf_closed(&f->m) && mmf_pin(&f->m, &p, &len) == MMF_OK) {
             mmf_unpin(&f->m);
-            if ((unsigned char *)fi.leaked[i] < p + len &&
-                p < (unsigned char *)fi.leaked[i] + fi.leaked_len[i])
+            if ((unsigned char *)fi.leaked[i] < p + len
+                && p < (unsigned char *)fi.leaked[i] + fi.leaked_len[i])
                 continue;
         }
         munmap(fi.leaked[i], fi.leaked_len[i]);
@@ -855,8 +873,7 @@ check_success(const struct op *op, struct fixture *f)
                                      ? f->file_before[off]
                                      : 0;
             if (buf[k] != want)
-                fail_msg("grown byte %zu is %d, expected %d", k, buf[k],
-                         want);
+                fail_msg("grown byte %zu is %d, expected %d", k, buf[k], want);
         }
         free(buf);
         if (op->file)
@@ -909,8 +926,8 @@ describe_sequence(char *out, size_t cap)
 
     out[0] = '\0';
     for (i = 0; i < fi.calls && i < (int)ARRAY_LEN(fi.seq); i++)
-        used += (size_t)snprintf(out + used, cap - used, "%s%s",
-                                 i ? ", " : "", entry_name[fi.seq[i]]);
+        used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "",
+                                 entry_name[fi.seq[i]]);
 }
 
 static int points_total;
@@ -973,9 +990,11 @@ run_once(const struct op *op, int fail_at, int eintr, mmf_status base_st,
     disarm();
     hit = fi.hit;
     snprintf(fault_ctx, sizeof fault_ctx,
-             "%s, %s failing with %s at call %d -> %s (syserr %d)",
-             op->name, hit >= 0 ? entry_name[hit] : "nothing",
-             hit < 0 ? "-" : eintr ? "EINTR" : strerror(entry_errno[hit]),
+             "%s, %s failing with %s at call %d -> %s (syserr %d)", op->name,
+             hit >= 0 ? entry_name[hit] : "nothing",
+             hit < 0 ? "-"
+             : eintr ? "EINTR"
+                     : strerror(entry_errno[hit]),
              fail_at, mmf_status_name(st), mmf_syserr(&f.m));
 
     if (verbose) {
@@ -989,8 +1008,8 @@ run_once(const struct op *op, int fail_at, int eintr, mmf_status base_st,
         if (st != base_st)
             fail_msg("%s: %s without a fault, %s before", op->name,
                      mmf_status_name(st), mmf_status_name(base_st));
-    } else if (!eintr && st == MMF_ESYS && mmf_syserr(&f.m) ==
-                                               entry_errno[hit]) {
+    } else if (!eintr && st == MMF_ESYS
+               && mmf_syserr(&f.m) == entry_errno[hit]) {
         /* reported: nothing may have changed */
         ASSERT_TRUE(mmf_sysfunc(&f.m) != NULL);
         if (op->kind == K_OPEN) {
@@ -1003,8 +1022,8 @@ run_once(const struct op *op, int fail_at, int eintr, mmf_status base_st,
         } else {
             fail_msg("%s: close reported %s", op->name, entry_name[hit]);
         }
-    } else if (!eintr && op->kind == K_OPEN && may_ignore(op, hit) &&
-               st == MMF_ESYS) {
+    } else if (!eintr && op->kind == K_OPEN && may_ignore(op, hit)
+               && st == MMF_ESYS) {
         /* an ignored failure made a later call fail (fstat skipped, so
          * length 0 reached mmap): fine if the map is cleanly closed */
         ASSERT_EQ(mmf_closed(&f.m), 1);
@@ -1162,13 +1181,13 @@ eintr_repeated_is_retried(void **state)
  * itself fails), so only the process's health and fds are checked. */
 static int persist_from, persist_calls;
 
-#define PERSIST(e, fail_expr, call)                                         \
-    do {                                                                    \
-        if (++persist_calls >= persist_from) {                              \
-            errno = entry_errno[e];                                         \
-            return fail_expr;                                               \
-        }                                                                   \
-        return call;                                                        \
+#define PERSIST(e, fail_expr, call)                                           \
+    do {                                                                      \
+        if (++persist_calls >= persist_from) {                                \
+            errno = entry_errno[e];                                           \
+            return fail_expr;                                                 \
+        }                                                                     \
+        return call;                                                          \
     } while (0)
 
 static void *
@@ -1253,25 +1272,24 @@ main(int argc, char **argv)
     h_argv0 = argv[0];
     for (i = 0; i < NOPS_ALL; i++) {
         snprintf(names[n], sizeof names[n], "fault_in_%s", op_at(i)->slug);
-        tests[n] = (struct CMUnitTest){names[n], errno_fault_at_every_call,
-                                       h_setup, fault_teardown,
-                                       (void *)op_at(i)};
+        tests[n] =
+            (struct CMUnitTest){names[n], errno_fault_at_every_call, h_setup,
+                                fault_teardown, (void *)op_at(i)};
         n++;
     }
     for (i = 0; i < NOPS_ALL; i++) {
         snprintf(names[n], sizeof names[n], "eintr_in_%s_is_retried",
                  op_at(i)->slug);
-        tests[n] = (struct CMUnitTest){names[n],
-                                       eintr_at_every_call_is_retried,
-                                       h_setup, fault_teardown,
-                                       (void *)op_at(i)};
+        tests[n] =
+            (struct CMUnitTest){names[n], eintr_at_every_call_is_retried,
+                                h_setup, fault_teardown, (void *)op_at(i)};
         n++;
     }
     tests[n++] = (struct CMUnitTest)H_TEST(eintr_repeated_is_retried);
     tests[n++] = (struct CMUnitTest)H_TEST(
         persistent_faults_in_resize_do_not_crash_or_leak);
-    rc = cmocka_run_group_tests_name("syscall_faults", tests,
-                                     h_group_setup, h_group_teardown);
+    rc = cmocka_run_group_tests_name("syscall_faults", tests, h_group_setup,
+                                     h_group_teardown);
     printf("fault points exercised: %d\n", points_total);
     return rc;
 }

@@ -27,7 +27,8 @@ own_maps(void *arg)
     for (int r = 0; r < ROUNDS; r++) {
         mmf_map m = {0};
         if (mmf_open(&m, MMF_ANONYMOUS, 4 * PAGE, MAP_PRIVATE, RW,
-                     MMF_ACCESS_DEFAULT, 0, 1) != MMF_OK)
+                     MMF_ACCESS_DEFAULT, 0, 1)
+            != MMF_OK)
             return "open";
         memset(buf, 'a' + id, sizeof buf);
         if (mmf_seek(&m, (int64_t)PAGE, 0, NULL) != MMF_OK
@@ -61,7 +62,8 @@ reader(void *arg)
         pthread_rwlock_rdlock(&s->lock);
         /* const calls run concurrently under the read lock */
         if (mmf_find(&s->m, "needle", 6, 0, SIZE_MAX, &at) != MMF_OK
-            || (at >= 0 && mmf_get_slice(&s->m, (size_t)at, 1, 6, buf) != MMF_OK))
+            || (at >= 0
+                && mmf_get_slice(&s->m, (size_t)at, 1, 6, buf) != MMF_OK))
             goto fail;
         pthread_rwlock_unlock(&s->lock);
         if (r % 10 == 0) {
@@ -114,8 +116,8 @@ distinct_objects_on_distinct_threads(void **state)
 
     (void)state;
     for (int i = 0; i < 4; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, own_maps,
-                                        (void *)(intptr_t)i), 0);
+        assert_int_equal(
+            pthread_create(&t[i], NULL, own_maps, (void *)(intptr_t)i), 0);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(pthread_join(t[i], &res), 0);
         if (res != NULL)
@@ -134,8 +136,8 @@ one_object_with_the_documented_locking(void **state)
     pthread_rwlock_init(&s.lock, NULL);
     h_open_anon(&s.m, 8 * PAGE, MAP_PRIVATE);
     for (int i = 0; i < 4; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, i == 0 ? writer : reader,
-                                        &s), 0);
+        assert_int_equal(
+            pthread_create(&t[i], NULL, i == 0 ? writer : reader, &s), 0);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(pthread_join(t[i], &res), 0);
         if (res != NULL)

@@ -55,13 +55,20 @@ take_size(struct input *in, size_t len)
     unsigned k = take8(in);
     size_t ps = mmf_pagesize();
     switch (k % 8) {
-    case 0: return 0;
-    case 1: return len;
-    case 2: return len ? len - 1 : 0;
-    case 3: return len + 1;
-    case 4: return ps * (k / 8 % 5);
-    case 5: return (size_t)-1 - (k / 8);
-    default: return take16(in) % (MAXFILE + 2);
+    case 0:
+        return 0;
+    case 1:
+        return len;
+    case 2:
+        return len ? len - 1 : 0;
+    case 3:
+        return len + 1;
+    case 4:
+        return ps * (k / 8 % 5);
+    case 5:
+        return (size_t)-1 - (k / 8);
+    default:
+        return take16(in) % (MAXFILE + 2);
     }
 }
 
@@ -115,16 +122,16 @@ fuzz_ops_write_statuses(FILE *out)
 
 struct model {
     mmf_map m;
-    int file;                 /* our own fd of the backing file, or -1 */
-    int stolen;               /* a file opened on the private fd's number */
-    int shared_file;          /* contents live in fbytes */
+    int file;        /* our own fd of the backing file, or -1 */
+    int stolen;      /* a file opened on the private fd's number */
+    int shared_file; /* contents live in fbytes */
     int closed, pins;
     mmf_access access;
     int anonymous, anon_shared, trackfd;
     size_t len, pos, offset;
     unsigned char fbytes[MAXFILE + 8192];
     size_t fsize;
-    unsigned char priv[MAXFILE + 8192]; /* COPY and anonymous contents */
+    unsigned char priv[MAXFILE + 8192];  /* COPY and anonymous contents */
     unsigned char taint[MAXFILE + 8192]; /* content unknown (truncation) */
 };
 
@@ -136,10 +143,10 @@ fail(const char *what, long expect, long got)
     abort();
 }
 
-#define CHECK_EQ(what, expect, got)                                         \
-    do {                                                                    \
-        if ((long)(expect) != (long)(got))                                  \
-            fail(what, (long)(expect), (long)(got));                        \
+#define CHECK_EQ(what, expect, got)                                           \
+    do {                                                                      \
+        if ((long)(expect) != (long)(got))                                    \
+            fail(what, (long)(expect), (long)(got));                          \
     } while (0)
 
 static unsigned char *
@@ -215,10 +222,9 @@ setup(struct model *s, struct input *in)
         s->access = MMF_ACCESS_DEFAULT;
         s->len = 1 + take16(in) % MAXFILE;
         int flags = s->anon_shared ? MMF_MAP_SHARED : MMF_MAP_PRIVATE;
-        return open_status_ok(
-            s, CALL(mmf_open, &s->m, MMF_ANONYMOUS, s->len, flags,
-                        MMF_PROT_READ | MMF_PROT_WRITE, s->access, 0,
-                        s->trackfd));
+        return open_status_ok(s, CALL(mmf_open, &s->m, MMF_ANONYMOUS, s->len,
+                                      flags, MMF_PROT_READ | MMF_PROT_WRITE,
+                                      s->access, 0, s->trackfd));
     }
     s->file = fz_scratch_file();
     if (s->file < 0)
@@ -233,8 +239,8 @@ setup(struct model *s, struct input *in)
     s->shared_file = s->access != MMF_ACCESS_COPY;
     memcpy(s->priv, s->fbytes + s->offset, s->len);
     int st = CALL(mmf_open, &s->m, s->file, 0, MMF_MAP_SHARED,
-                      MMF_PROT_READ | MMF_PROT_WRITE, s->access,
-                      (int64_t)s->offset, s->trackfd);
+                  MMF_PROT_READ | MMF_PROT_WRITE, s->access,
+                  (int64_t)s->offset, s->trackfd);
     CHECK_EQ("open", MMF_OK, st);
     return 1;
 }
@@ -299,8 +305,9 @@ op_seek(struct model *s, struct input *in)
     /* base <= len <= MAXFILE: base + off is in [0, len] exactly when off
      * is in [-base, len - base], which needs no wider type (no __int128:
      * 32-bit targets have none) */
-    int64_t base = whence == 1 ? (int64_t)s->pos
-                               : whence == 2 ? (int64_t)s->len : 0;
+    int64_t base = whence == 1   ? (int64_t)s->pos
+                   : whence == 2 ? (int64_t)s->len
+                                 : 0;
     int inside = off >= -base && off <= (int64_t)s->len - base;
     if (s->closed)
         want = MMF_ECLOSED;
@@ -343,7 +350,7 @@ op_find(struct model *s, struct input *in, int rev)
     size_t from = take16(in) % (s->len + 1);
     for (size_t i = 0; i < nl; i++)
         needle[i] = (from + i < s->len && !s->closed) ? content(s)[from + i]
-                                                       : (unsigned char)i;
+                                                      : (unsigned char)i;
     ptrdiff_t got;
     mmf_status st = rev ? CALL(mmf_rfind, &s->m, needle, nl, start, end, &got)
                         : CALL(mmf_find, &s->m, needle, nl, start, end, &got);
@@ -381,8 +388,8 @@ op_move(struct model *s, struct input *in)
         want = MMF_ERANGE;
     else
         /* memmove() onto itself touches nothing */
-        want = d == f || (valid(s, d, n) && valid(s, f, n)) ? MMF_OK
-                                                            : MMF_EFAULT;
+        want =
+            d == f || (valid(s, d, n) && valid(s, f, n)) ? MMF_OK : MMF_EFAULT;
     CHECK_EQ("move", want, st);
     if (want == MMF_EFAULT)
         memset(s->taint + d, 1, n);
@@ -410,8 +417,7 @@ op_slice(struct model *s, struct input *in)
             inside = start < s->len && span < s->len - start;
             lo = start;
             hi = start + span + 1;
-        }
-        else {
+        } else {
             inside = start < s->len && span <= start;
             lo = start - span;
             hi = start + 1;
@@ -657,8 +663,7 @@ naive_count(const unsigned char *h, size_t start, size_t end,
         if (memcmp(h + i, n, nl) == 0) {
             c++;
             i += nl;
-        }
-        else
+        } else
             i++;
     }
     return c;
@@ -673,7 +678,7 @@ op_count(struct model *s, struct input *in)
     size_t from = take16(in) % (s->len + 1);
     for (size_t i = 0; i < nl; i++)
         needle[i] = (from + i < s->len && !s->closed) ? content(s)[from + i]
-                                                       : (unsigned char)'a';
+                                                      : (unsigned char)'a';
     mmf_status st = CALL(mmf_count, &s->m, needle, nl, start, end, &got);
     if (s->closed) {
         CHECK_EQ("count closed", MMF_ECLOSED, st);
@@ -730,28 +735,66 @@ step(struct model *s, struct input *in, int trace)
 {
     unsigned op = take8(in) % 18;
     if (trace)
-        fprintf(stderr, "op %u: len %zu pos %zu fsize %zu off %zu acc %d "
-                "anon %d closed %d pins %d\n", op, s->len, s->pos, s->fsize,
-                s->offset, (int)s->access, s->anonymous, s->closed, s->pins);
+        fprintf(stderr,
+                "op %u: len %zu pos %zu fsize %zu off %zu acc %d "
+                "anon %d closed %d pins %d\n",
+                op, s->len, s->pos, s->fsize, s->offset, (int)s->access,
+                s->anonymous, s->closed, s->pins);
     switch (op) {
-    case 0: op_read(s, in); break;
-    case 1: op_write(s, in); break;
-    case 2: op_seek(s, in); break;
-    case 3: op_find(s, in, 0); break;
-    case 4: op_find(s, in, 1); break;
-    case 5: op_move(s, in); break;
-    case 6: op_slice(s, in); break;
-    case 7: op_resize(s, in); break;
-    case 8: op_truncate(s, in); break;
-    case 9: op_steal_fd(s); break;
-    case 10: op_size(s); break;
-    case 11: op_close(s); break;
-    case 12: op_pin(s, 1); break;
-    case 13: op_pin(s, 0); break;
-    case 14: op_flush(s, in); break;
-    case 16: op_count(s, in); break;
-    case 17: op_populate(s, in); break;
-    default: op_line(s); break;
+    case 0:
+        op_read(s, in);
+        break;
+    case 1:
+        op_write(s, in);
+        break;
+    case 2:
+        op_seek(s, in);
+        break;
+    case 3:
+        op_find(s, in, 0);
+        break;
+    case 4:
+        op_find(s, in, 1);
+        break;
+    case 5:
+        op_move(s, in);
+        break;
+    case 6:
+        op_slice(s, in);
+        break;
+    case 7:
+        op_resize(s, in);
+        break;
+    case 8:
+        op_truncate(s, in);
+        break;
+    case 9:
+        op_steal_fd(s);
+        break;
+    case 10:
+        op_size(s);
+        break;
+    case 11:
+        op_close(s);
+        break;
+    case 12:
+        op_pin(s, 1);
+        break;
+    case 13:
+        op_pin(s, 0);
+        break;
+    case 14:
+        op_flush(s, in);
+        break;
+    case 16:
+        op_count(s, in);
+        break;
+    case 17:
+        op_populate(s, in);
+        break;
+    default:
+        op_line(s);
+        break;
     }
     check_state(s);
 }
