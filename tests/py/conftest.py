@@ -11,6 +11,9 @@
 * ``run_child()``: run a snippet in a child interpreter, with the module under
   test imported as ``M``, so that a crash (signal death) is a test failure
   instead of a dead pytest.
+* The helpers of the API tests (test_api_*.py): ``check_raises``,
+  ``check_oserror``, ``Idx``, and the fixtures ``fmap`` (a file-backed map)
+  and ``amap`` (an anonymous map).
 
 The extension is looked up in MMF_BUILD_DIR, then on sys.path (the installed
 wheel: tools/check.sh sets MMF_INSTALLED=1 to require it), then in
@@ -18,6 +21,7 @@ build/<cache_tag> at the top of the repository (``make python
 PYTHON=<interp>`` builds it there).
 """
 
+import errno
 import os
 import signal
 import subprocess
@@ -323,3 +327,112 @@ def child(impl):
     def run(code, **kw):
         return run_child(code, impl, **kw)
     return run
+
+
+# --------------------------------------------------------------------------
+# The API tests (test_api_*.py): the whole mmap API, written once and run
+# against the stdlib mmap and mmf.
+#
+# Reference: docs/behaviour.md (CPython 3.15 behaviour on Linux).  Exception
+# types are part of the contract and are checked exactly (``type(e) is X``,
+# or an OSError subclass with the given errno).  Messages that the mmap
+# module itself produces are checked word for word.  Messages produced by the
+# interpreter's argument parsing differ between Python versions and are not
+# checked.
+#
+# Where the running interpreter's stdlib predates a 3.15 behaviour, the test
+# runs against mmf only: see ``needs_315(impl, since, what)``, which skips
+# the stdlib parameter with the reason.  ``mmf_only()`` marks the deliberate
+# differences of docs/behaviour.md (behaviour that differs from CPython on
+# purpose).
+
+CLOSED = "mmap closed or invalid"
+READONLY = "mmap can't modify a readonly memory map."
+
+
+def check_raises(exc, msg, func, *args, **kwargs):
+    """func(*args, **kwargs) must raise exactly `exc`.
+
+    msg: None (not checked), a str (exact match) or a compiled regex
+    (searched).  Returns the exception.
+    """
+    try:
+        func(*args, **kwargs)
+    except BaseException as e:  # noqa: B902
+        assert type(e) is exc, "expected %s(%r), got %s(%r)" % (
+            exc.__name__, msg, type(e).__name__, str(e))
+        if isinstance(msg, str):
+            assert str(e) == msg, "%s message: expected %r, got %r" % (
+                exc.__name__, msg, str(e))
+        elif msg is not None:
+            assert msg.search(str(e)), "%s message %r does not match %r" % (
+                exc.__name__, str(e), msg.pattern)
+        return e
+    raise AssertionError("expected %s(%r), nothing raised" % (exc.__name__,
+                                                              msg))
+
+
+def check_oserror(err, func, *args, **kwargs):
+    """func must raise OSError (or a subclass) with errno == err."""
+    try:
+        func(*args, **kwargs)
+    except OSError as e:
+        assert e.errno == err, "expected errno %s, got %r" % (
+            errno.errorcode[err], e)
+        return e
+    raise AssertionError("expected OSError(%s), nothing raised"
+                         % errno.errorcode[err])
+
+
+class Idx:
+    """An object with __index__ (and nothing else)."""
+
+    def __init__(self, value, action=None):
+        self.value = value
+        self.action = action
+
+    def __index__(self):
+        if self.action:
+            self.action()
+        return self.value
+
+
+DATA = b"0123456789abcdefghij\nline two\nthree"
+
+
+@pytest.fixture
+def fmap(impl, mkfile):
+    """fmap(content=DATA, **kw) -> (map, path): a file-backed shared map."""
+    maps = []
+
+    def make(content=DATA, length=0, **kw):
+        path = mkfile(content)
+        with open(path, "r+b") as f:
+            m = impl.mmap(f.fileno(), length, **kw)
+        maps.append(m)
+        return m, path
+    yield make
+    for m in maps:
+        try:
+            m.close()
+        except BufferError:
+            pass
+
+
+@pytest.fixture
+def amap(impl):
+    """amap(size=16, content=None, **kw) -> anonymous map."""
+    maps = []
+
+    def make(size=16, content=None, **kw):
+        m = impl.mmap(-1, size, **kw)
+        if content is not None:
+            m[:len(content)] = content
+        maps.append(m)
+        return m
+    yield make
+    for m in maps:
+        try:
+            m.close()
+        except BufferError:
+            pass
