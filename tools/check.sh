@@ -157,7 +157,8 @@ ctest_lld_gc() {
     }
     venv=$(test_venv "$(command -v python3)") || return 1
     MMF_REQUIRE=1 MMF_BUILD_DIR=$(dirname "$ext") "$venv/bin/python" -m pytest \
-        tests/py/test_hostile.py tests/py/test_never_hang.py -q \
+        tests/py/test_hostile_truncate.py tests/py/test_hostile_process.py \
+        tests/py/test_never_hang.py -q \
         -p no:cacheprovider -k "h05 or h08 or h09 or h10 or h42 or h43 or h46"
 }
 

@@ -2,7 +2,7 @@
 ones that need a system set-up (a full tmpfs, a loop device,
 a full map count, huge pages).
 
-As in test_hostile.py, each case runs in a child interpreter (a crash is a
+As in test_hostile_*.py, each case runs in a child interpreter (a crash is a
 failure that names the signal) and checks that the process lives, that pos
 and the file are unchanged by a failed call, and that fds, maps and
 tracemalloc stay flat over 100 repetitions.  They are mmf only: the stdlib
