@@ -400,6 +400,15 @@ class Idx:
 DATA = b"0123456789abcdefghij\nline two\nthree"
 
 
+def close_maps(maps):
+    """Close every map of a fixture (one still exported stays open)."""
+    for m in maps:
+        try:
+            m.close()
+        except BufferError:
+            pass
+
+
 @pytest.fixture
 def fmap(impl, mkfile):
     """fmap(content=DATA, **kw) -> (map, path): a file-backed shared map."""
@@ -412,11 +421,7 @@ def fmap(impl, mkfile):
         maps.append(m)
         return m, path
     yield make
-    for m in maps:
-        try:
-            m.close()
-        except BufferError:
-            pass
+    close_maps(maps)
 
 
 @pytest.fixture
@@ -431,8 +436,4 @@ def amap(impl):
         maps.append(m)
         return m
     yield make
-    for m in maps:
-        try:
-            m.close()
-        except BufferError:
-            pass
+    close_maps(maps)

@@ -1,8 +1,8 @@
-"""The model of test_stateful.py: ``Model``, the 3.15 rules of docs/behaviour.md
-on a bytearray plus position, access mode, exports and closed flag; and
-``outcome``/``describe``, which record and print what a call did (a return
-value or an exception type and errno) on the subject, the stdlib and the
-model alike.
+"""The model of test_stateful.py: ``Model``, the 3.15 rules of
+docs/behaviour.md on a bytearray plus position, access mode, exports and
+closed flag; and ``outcome``/``describe``, which record and print what a
+call did (a return value or an exception type and errno) on the subject, the
+stdlib and the model alike.
 """
 
 import errno

@@ -1,9 +1,7 @@
-"""Hostile cases H-22 to H-30: maps that cannot be read; argument
-validation grids.
+"""Hostile cases (docs/hazards.md) H-22 to H-30: maps that cannot be read;
+argument validation grids.
 
-Part of the hazard cases of docs/hazards.md that can be checked from Python
-(test_hostile_*.py); how they run (a child interpreter each, ``hchild``) is
-described in hostile_util.py.
+How they run (``hchild``, a child interpreter each): hostile_util.py.
 """
 
 from conftest import FIND_BUG, PY, is_mmf, stdlib_broken

@@ -1,9 +1,7 @@
-"""Hostile cases H-01 to H-04: an argument's __index__ or buffer closes or
-shrinks the map; every operation on a closed map.
+"""Hostile cases (docs/hazards.md) H-01 to H-04: an argument's __index__ or
+buffer closes or shrinks the map; every operation on a closed map.
 
-Part of the hazard cases of docs/hazards.md that can be checked from Python
-(test_hostile_*.py); how they run (a child interpreter each, ``hchild``) is
-described in hostile_util.py.
+How they run (``hchild``, a child interpreter each): hostile_util.py.
 """
 
 from textwrap import dedent as D

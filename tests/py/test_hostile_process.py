@@ -1,9 +1,7 @@
-"""Hostile cases H-33 to H-43: fork and fd hygiene; leak loops; the fault
-guard and other signal handlers.
+"""Hostile cases (docs/hazards.md) H-33 to H-43: fork and fd hygiene; leak
+loops; the fault guard and other signal handlers.
 
-Part of the hazard cases of docs/hazards.md that can be checked from Python
-(test_hostile_*.py); how they run (a child interpreter each, ``hchild``) is
-described in hostile_util.py.
+How they run (``hchild``, a child interpreter each): hostile_util.py.
 """
 
 import os

@@ -1,8 +1,7 @@
-"""Hostile cases H-15 to H-21: resize; exports and overlapping copies.
+"""Hostile cases (docs/hazards.md) H-15 to H-21: resize; exports and
+overlapping copies.
 
-Part of the hazard cases of docs/hazards.md that can be checked from Python
-(test_hostile_*.py); how they run (a child interpreter each, ``hchild``) is
-described in hostile_util.py.
+How they run (``hchild``, a child interpreter each): hostile_util.py.
 """
 
 import pytest
