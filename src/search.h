@@ -2,7 +2,7 @@
  * search.h - what the two files of the search kernel share: the state of
  * one filter pass, candidate verification with its cost accounting, and the
  * filter entry points. Private to src/search.c and src/search_simd.c (and
- * tests/c/test_search.c); internal.h declares the kernel itself.
+ * tests/c/test_search_*.c); internal.h declares the kernel itself.
  *
  * The kernel (src/search.c) cycles through three methods. A filter pass
  * compares three needle bytes, chosen for rarity, at every candidate

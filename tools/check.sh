@@ -108,7 +108,7 @@ run_c_tests() { # dir [wrapper...]
 ctest_tsan() {
     mkdir -p $B/ctest-tsan || return 1
     rc=0
-    for n in test_threads test_guard; do
+    for n in test_threads test_guard_faults test_guard_chain; do
         # shellcheck disable=SC2086
         clang -fsanitize=thread $inc -g -O1 $warn tests/c/$n.c \
             tests/c/helpers.c $core_src -lcmocka -lpthread \
@@ -140,7 +140,8 @@ ctest_lld_gc() {
     }
     gc="-fuse-ld=lld -Wl,--gc-sections -ffunction-sections -fdata-sections"
     mkdir -p $B/ctest-lld || return 1
-    for n in test_guard test_io; do
+    for n in test_guard_faults test_guard_chain test_io_read test_io_write \
+        test_io_items test_io_map; do
         # shellcheck disable=SC2086
         clang $gc $inc -g -O2 $warn tests/c/$n.c \
             tests/c/helpers.c $core_src -lcmocka -lpthread \

@@ -640,6 +640,32 @@ h_open_anon(mmf_map *m, size_t len, int flags)
               MMF_ACCESS_DEFAULT, 0, 1);
 }
 
+int
+h_open_text(mmf_map *m, const char *text, size_t len, char *path)
+{
+    int fd = h_make_file(text, len, path);
+    h_open_ok(m, fd, 0, MAP_SHARED, RW, MMF_ACCESS_DEFAULT, 0, 1);
+    return fd;
+}
+
+void
+h_open_pattern_anon(mmf_map *m, size_t len)
+{
+    unsigned char *buf = malloc(len);
+    h_open_anon(m, len, MAP_PRIVATE);
+    h_fill_pattern(buf, len, 0);
+    ASSERT_OK(mmf_set_slice(m, 0, 1, len, buf));
+    free(buf);
+}
+
+void
+h_guard_in_front(void)
+{
+    int err = -1;
+    ASSERT_OK(mmf_guard_install(&err));
+    ASSERT_EQ(err, 0);
+}
+
 size_t
 h_len(const mmf_map *m)
 {

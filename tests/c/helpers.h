@@ -194,6 +194,14 @@ void h_open_ok(mmf_map *m, int fd, size_t length, int flags, int prot,
                mmf_access access, int64_t offset, int trackfd);
 /* Open an anonymous map of len bytes (flags: MAP_SHARED or MAP_PRIVATE). */
 void h_open_anon(mmf_map *m, size_t len, int flags);
+/* A shared read-write map (trackfd) of a new file holding text[0, len);
+ * returns the file's fd, the path goes to path as in h_make_file(). */
+int h_open_text(mmf_map *m, const char *text, size_t len, char *path);
+/* An anonymous private map of len bytes holding the pattern. */
+void h_open_pattern_anon(mmf_map *m, size_t len);
+/* mmf_guard_install() succeeds: the fault guard is again in front of
+ * the handlers cmocka installs around every test (test_guard_*.c). */
+void h_guard_in_front(void);
 /* The mapping length (fails the test on error). */
 size_t h_len(const mmf_map *m);
 size_t h_tell(const mmf_map *m);

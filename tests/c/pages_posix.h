@@ -1,7 +1,7 @@
 /*
  * pages_posix.h - for tests that need pages next to inaccessible ones, and
- * clocks (test_search.c, test_find.c): the POSIX calls. Windows:
- * win/pages.h.
+ * clocks (test_search_*.c, through search_check.h, and test_find.c): the
+ * POSIX calls. Windows: win/pages.h.
  */
 #ifndef MMF_TEST_PAGES_POSIX_H
 #define MMF_TEST_PAGES_POSIX_H

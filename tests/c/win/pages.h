@@ -1,7 +1,7 @@
 /*
  * pages.h - for tests that need pages next to inaccessible ones, and
- * clocks (test_search.c, test_find.c): the Windows calls. POSIX:
- * ../pages_posix.h.
+ * clocks (test_search_*.c, through search_check.h, and test_find.c): the
+ * Windows calls. POSIX: ../pages_posix.h.
  */
 #ifndef MMF_TEST_WIN_PAGES_H
 #define MMF_TEST_WIN_PAGES_H
