@@ -2,7 +2,8 @@
  * sys.h - the POSIX system call table (SQLite's aSyscall idea).
  *
  * Every system call libmmf makes goes through mmf__sys, so that tests can
- * replace an entry to inject a failure (tests/c/test_syscall_faults_*.c, tests/c/sysfault_*.h).
+ * replace an entry to inject a failure (tests/c/test_syscall_faults_*.c
+ * and tests/c/sysfault_*.h).
  * The entries are the raw calls; EINTR is retried in one place (os.c,
  * retry()). Production code never writes to the table.
  */
