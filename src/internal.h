@@ -12,9 +12,6 @@
 
 /* ---- backend: src/posix/os.c + src/linux/, or src/win/ ----------------- */
 
-/* Resolve access against flags/prot with the platform's constants. */
-mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
-
 /* mmf_check_options() past the portable checks: the options against the
  * platform's flags (MMF_EOPTHUGETLB, MMF_EOPTSHARED). */
 mmf_status mmf__os_check_options(int flags, unsigned options);
@@ -67,6 +64,10 @@ size_t mmf__os_granularity(void);
 /* Record an OS error (errno, or GetLastError() on Windows) in the object;
  * returns MMF_ESYS (src/map.c). */
 mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
+
+/* Set the mapping fields of an open m from a resolved mode: flags, prot,
+ * access, readable and writable (src/map.c). */
+void mmf__set_mode(mmf_map *m, int flags, int prot, mmf_access access);
 
 /* ---- the fault guard: src/posix/guard.c, src/win/guard.c ----------------
  * mmf__guarded() runs fn(ctx) with the fault guard armed over

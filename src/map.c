@@ -86,18 +86,50 @@ mmf__syserr(mmf_map *m, const char *func, int err)
     return MMF_ESYS;
 }
 
+void
+mmf__set_mode(mmf_map *m, int flags, int prot, mmf_access access)
+{
+    m->flags = flags;
+    m->prot = prot;
+    m->access = access;
+    /* A write-only map reads as well: Windows has no write-only pages, and
+     * every MMU Linux supports it on reads them too; where one does not,
+     * the fault guard turns the read into MMF_EFAULT. */
+    m->readable = (prot & (MMF_PROT_READ | MMF_PROT_WRITE)) != 0;
+    m->writable = access != MMF_ACCESS_READ;
+}
+
+/* Python's rules, with the platform's MMF_MAP_* and MMF_PROT_* values
+ * (include/mmf/unix.h, win.h). On failure nothing is written. */
 mmf_status
 mmf_resolve_access(int *flags, int *prot, mmf_access *access)
 {
-    int f = *flags, p = *prot;
-    mmf_access a = *access;
-    mmf_status s = mmf__os_resolve_access(&f, &p, &a);
-    if (s == MMF_OK) {
-        *flags = f;
-        *prot = p;
-        *access = a;
+    const int rw = MMF_PROT_READ | MMF_PROT_WRITE;
+
+    if (*access != MMF_ACCESS_DEFAULT
+        && (*flags != MMF_MAP_SHARED || *prot != rw))
+        return MMF_EACCESSFLAGS;
+    switch (*access) {
+    case MMF_ACCESS_READ:
+        *flags = MMF_MAP_SHARED;
+        *prot = MMF_PROT_READ;
+        return MMF_OK;
+    case MMF_ACCESS_WRITE:
+        *flags = MMF_MAP_SHARED;
+        *prot = rw;
+        return MMF_OK;
+    case MMF_ACCESS_COPY:
+        *flags = MMF_MAP_PRIVATE;
+        *prot = rw;
+        return MMF_OK;
+    case MMF_ACCESS_DEFAULT:
+        if ((*prot & rw) == rw)
+            return MMF_OK;
+        *access =
+            (*prot & MMF_PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
+        return MMF_OK;
     }
-    return s;
+    return MMF_EACCESS;
 }
 
 /* After a failed open: a closed map that still tells why it failed. */

@@ -36,34 +36,6 @@ mmf__os_granularity(void)
     return mmf__os_pagesize();
 }
 
-mmf_status
-mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
-{
-    if (*access != MMF_ACCESS_DEFAULT
-        && (*flags != MAP_SHARED || *prot != (PROT_READ | PROT_WRITE)))
-        return MMF_EACCESSFLAGS;
-    switch (*access) {
-    case MMF_ACCESS_READ:
-        *flags = MAP_SHARED;
-        *prot = PROT_READ;
-        return MMF_OK;
-    case MMF_ACCESS_WRITE:
-        *flags = MAP_SHARED;
-        *prot = PROT_READ | PROT_WRITE;
-        return MMF_OK;
-    case MMF_ACCESS_COPY:
-        *flags = MAP_PRIVATE;
-        *prot = PROT_READ | PROT_WRITE;
-        return MMF_OK;
-    case MMF_ACCESS_DEFAULT:
-        if ((*prot & PROT_READ) && (*prot & PROT_WRITE))
-            return MMF_OK;
-        *access = (*prot & PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
-        return MMF_OK;
-    }
-    return MMF_EACCESS;
-}
-
 /* Check the file size against the request, as Python does, and fill in
  * *length when it is 0. Regular files and block devices are checked. */
 static mmf_status
@@ -129,18 +101,6 @@ remember_identity(mmf_map *m, const struct stat *st)
     m->fd_dev = (uint64_t)st->st_dev;
     m->fd_ino = (uint64_t)st->st_ino;
     m->fd_known = 1;
-}
-
-static void
-set_mode(mmf_map *m, int flags, int prot, mmf_access access)
-{
-    m->flags = flags;
-    m->prot = prot;
-    m->access = access;
-    /* Write-only maps are readable on every MMU Linux supports for it; if
-     * one is not, the fault guard turns the read into MMF_EFAULT. */
-    m->readable = (prot & (PROT_READ | PROT_WRITE)) != 0;
-    m->writable = access != MMF_ACCESS_READ;
 }
 
 mmf_status
@@ -218,7 +178,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     m->trackfd = trackfd != 0;
     if (newfd >= 0)
         remember_identity(m, have_st ? &st : NULL);
-    set_mode(m, flags, prot, access);
+    mmf__set_mode(m, flags, prot, access);
     return MMF_OK;
 }
 
@@ -340,7 +300,7 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
     m->trackfd = 1;
     m->page_size = ps;
     remember_identity(m, &st);
-    set_mode(m, modes[k].flags, modes[k].prot, modes[k].access);
+    mmf__set_mode(m, modes[k].flags, modes[k].prot, modes[k].access);
     return MMF_OK;
 fail:
     mmf__sys.close(fd);

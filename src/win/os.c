@@ -28,38 +28,6 @@ mmf__os_granularity(void)
     return si.dwAllocationGranularity;
 }
 
-/* Python's rules (mmf_resolve_access()) with libmmf's own constants. */
-mmf_status
-mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
-{
-    const int rw = MMF_PROT_READ | MMF_PROT_WRITE;
-
-    if (*access != MMF_ACCESS_DEFAULT
-        && (*flags != MMF_MAP_SHARED || *prot != rw))
-        return MMF_EACCESSFLAGS;
-    switch (*access) {
-    case MMF_ACCESS_READ:
-        *flags = MMF_MAP_SHARED;
-        *prot = MMF_PROT_READ;
-        return MMF_OK;
-    case MMF_ACCESS_WRITE:
-        *flags = MMF_MAP_SHARED;
-        *prot = rw;
-        return MMF_OK;
-    case MMF_ACCESS_COPY:
-        *flags = MMF_MAP_PRIVATE;
-        *prot = rw;
-        return MMF_OK;
-    case MMF_ACCESS_DEFAULT:
-        if ((*prot & rw) == rw)
-            return MMF_OK;
-        *access =
-            (*prot & MMF_PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
-        return MMF_OK;
-    }
-    return MMF_EACCESS;
-}
-
 DWORD
 mmf__os_section_protect(int flags, int prot)
 {
@@ -115,17 +83,6 @@ mmf__os_wide(mmf_map *m, const char *s)
     }
     MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
     return w;
-}
-
-void
-mmf__os_set_mode(mmf_map *m, int flags, int prot, mmf_access access)
-{
-    m->flags = flags;
-    m->prot = prot;
-    m->access = access;
-    /* Windows has no write-only pages: a write-only map reads as well */
-    m->readable = (prot & (MMF_PROT_READ | MMF_PROT_WRITE)) != 0;
-    m->writable = access != MMF_ACCESS_READ;
 }
 
 mmf_status
@@ -263,7 +220,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     if (tagname != NULL && (m->tagname = strdup(tagname)) == NULL)
         return MMF_ENOMEM;
     m->anonymous = fd == MMF_ANONYMOUS;
-    mmf__os_set_mode(m, flags, prot, access);
+    mmf__set_mode(m, flags, prot, access);
     s = m->anonymous ? MMF_OK : open_file(m, fd, &length, offset, trackfd, &h);
     /* a file's section ends at the map's end: never past the file */
     if (s == MMF_OK)
