@@ -65,6 +65,16 @@ size_t mmf__os_granularity(void);
  * returns MMF_ESYS (src/map.c). */
 mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
 
+/* Python's checks of a map of a file of fsize bytes at offset (>= 0): with
+ * *length 0, *length becomes the rest of the file (MMF_EEMPTY for an empty
+ * file, MMF_EOFFSET for an offset at or past its end, MMF_ELENGTH for more
+ * than PTRDIFF_MAX bytes); otherwise MMF_ELENGTH unless [offset, offset +
+ * *length) lies inside the file (src/map.c). */
+mmf_status mmf__check_length(uint64_t fsize, int64_t offset, size_t *length);
+
+/* The number of bytes of [a, a + n) inside [lo, hi) (src/map.c). */
+size_t mmf__overlap(size_t a, size_t n, size_t lo, size_t hi);
+
 /* Set the mapping fields of an open m from a resolved mode: flags, prot,
  * access, readable and writable (src/map.c). */
 void mmf__set_mode(mmf_map *m, int flags, int prot, mmf_access access);

@@ -86,6 +86,37 @@ mmf__syserr(mmf_map *m, const char *func, int err)
     return MMF_ESYS;
 }
 
+mmf_status
+mmf__check_length(uint64_t fsize, int64_t offset, size_t *length)
+{
+    uint64_t off = (uint64_t)offset;
+
+    assert(offset >= 0);
+    if (*length == 0) {
+        if (fsize == 0)
+            return MMF_EEMPTY;
+        if (off >= fsize)
+            return MMF_EOFFSET;
+        if (fsize - off > (uint64_t)PTRDIFF_MAX)
+            return MMF_ELENGTH;
+        *length = (size_t)(fsize - off);
+        return MMF_OK;
+    }
+    if (off > fsize || fsize - off < (uint64_t)*length)
+        return MMF_ELENGTH;
+    return MMF_OK;
+}
+
+size_t
+mmf__overlap(size_t a, size_t n, size_t lo, size_t hi)
+{
+    size_t b = a + n;
+
+    a = a < lo ? lo : a;
+    b = b > hi ? hi : b;
+    return b > a ? b - a : 0;
+}
+
 void
 mmf__set_mode(mmf_map *m, int flags, int prot, mmf_access access)
 {

@@ -54,19 +54,7 @@ check_file_size(int fd, const struct stat *st, size_t *length, int64_t offset)
         fsize = (int64_t)bsize;
     } else if (!S_ISREG(st->st_mode))
         return MMF_OK;
-    if (*length == 0) {
-        if (fsize == 0)
-            return MMF_EEMPTY;
-        if (offset >= fsize)
-            return MMF_EOFFSET;
-        if ((uint64_t)(fsize - offset) > (uint64_t)PTRDIFF_MAX)
-            return MMF_ELENGTH;
-        *length = (size_t)(fsize - offset);
-        return MMF_OK;
-    }
-    if (offset > fsize || (uint64_t)(fsize - offset) < (uint64_t)*length)
-        return MMF_ELENGTH;
-    return MMF_OK;
+    return mmf__check_length((uint64_t)fsize, offset, length);
 }
 
 /* Is fd still the file that was mapped? A caller may close our private fd
@@ -398,14 +386,9 @@ mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo, size_t hi,
         RETRY(rc, mmf__sys.mincore(mmf__os_base(m) + start + done, n, vec));
         if (rc != 0)
             return mmf__syserr(m, "mincore", errno);
-        for (size_t i = 0; i < pages; i++) {
-            size_t a = start + done + i * ps, b = a + ps;
-            if (!(vec[i] & 1))
-                continue;
-            a = a < lo ? lo : a;
-            b = b > hi ? hi : b;
-            *bytes += b > a ? b - a : 0;
-        }
+        for (size_t i = 0; i < pages; i++)
+            if (vec[i] & 1)
+                *bytes += mmf__overlap(start + done + i * ps, ps, lo, hi);
         done += n;
     }
     return MMF_OK;

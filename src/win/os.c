@@ -162,19 +162,7 @@ check_file_size(mmf_map *m, HANDLE h, size_t *length, int64_t offset)
         return MMF_OK;
     if (!mmf__sys.file_size(h, &fsize))
         return mmf__syserr(m, "GetFileSizeEx", (int)GetLastError());
-    if (*length == 0) {
-        if (fsize == 0)
-            return MMF_EEMPTY;
-        if ((uint64_t)offset >= fsize)
-            return MMF_EOFFSET;
-        if (fsize - (uint64_t)offset > (uint64_t)PTRDIFF_MAX)
-            return MMF_ELENGTH;
-        *length = (size_t)(fsize - (uint64_t)offset);
-        return MMF_OK;
-    }
-    if ((uint64_t)offset > fsize || fsize - (uint64_t)offset < *length)
-        return MMF_ELENGTH;
-    return MMF_OK;
+    return mmf__check_length(fsize, offset, length);
 }
 
 /* The file part of mmf__os_open(): its HANDLE in *h, the size checked,
@@ -370,14 +358,9 @@ mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo, size_t hi,
             e[i].addr = mmf__os_base(m) + start + done + i * ps;
         if (!mmf__sys.working_set(e, (DWORD)pages))
             return mmf__syserr(m, "QueryWorkingSetEx", (int)GetLastError());
-        for (size_t i = 0; i < pages; i++) {
-            size_t a = start + done + i * ps, b = a + ps;
-            if (!(e[i].attrs & 1))
-                continue;
-            a = a < lo ? lo : a;
-            b = b > hi ? hi : b;
-            *bytes += b > a ? b - a : 0;
-        }
+        for (size_t i = 0; i < pages; i++)
+            if (e[i].attrs & 1)
+                *bytes += mmf__overlap(start + done + i * ps, ps, lo, hi);
         done += n;
     }
     return MMF_OK;
