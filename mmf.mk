@@ -9,18 +9,20 @@ CORE_SRC = src/io.c src/map.c src/search.c src/search_simd.c src/status.c
 CORE_HDR = include/mmf.h src/internal.h src/search.h
 
 # A platform is a list of directories: the system's own, then the POSIX one
-# it completes. Headers are searched in that order (src/linux/fast.h before
-# src/posix/fast.h). A macOS or BSD build adds a directory and its lines;
-# Windows has one directory of its own.
-PLAT_DIRS_linux = src/linux src/posix
-PLAT_SRC_linux = src/linux/extable.c src/linux/os_linux.c src/linux/sys_linux.c src/posix/guard.c src/posix/os.c src/posix/sys.c
-PLAT_HDR_linux = include/mmf/unix.h src/linux/fast.h src/posix/fast.h src/posix/guard.h src/posix/mem.h src/posix/os.h src/posix/sys.h
+# it completes, then src/guarded, the portable fast primitives over the
+# backend's guard (used where the system has no faster path). Headers are
+# searched in that order (src/linux/fast.h before src/guarded/fast.h). A
+# macOS or BSD build adds a directory and its lines; Windows has one
+# directory of its own.
+PLAT_DIRS_linux = src/linux src/posix src/guarded
+PLAT_SRC_linux = src/guarded/fast.c src/linux/extable.c src/linux/os_linux.c src/linux/sys_linux.c src/posix/guard.c src/posix/os.c src/posix/sys.c
+PLAT_HDR_linux = include/mmf/unix.h src/guarded/fast.h src/linux/fast.h src/posix/guard.h src/posix/mem.h src/posix/os.h src/posix/sys.h
 PLAT_LIBS_linux = -lpthread
 
 # Windows (x86_64-w64-mingw32-gcc, tools/win.sh): the C library only.
-PLAT_DIRS_win = src/win
-PLAT_SRC_win = src/win/guard.c src/win/os.c src/win/path.c src/win/resize.c src/win/sys.c
-PLAT_HDR_win = include/mmf/win.h src/win/fast.h src/win/mem.h src/win/os.h src/win/sys.h
+PLAT_DIRS_win = src/win src/guarded
+PLAT_SRC_win = src/guarded/fast.c src/win/guard.c src/win/os.c src/win/path.c src/win/resize.c src/win/sys.c
+PLAT_HDR_win = include/mmf/win.h src/guarded/fast.h src/win/mem.h src/win/os.h src/win/sys.h
 PLAT_LIBS_win =
 
 # The Python binding: compiled together with the core into one module.

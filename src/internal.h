@@ -12,9 +12,6 @@
 
 /* ---- backend: src/posix/os.c + src/linux/, or src/win/ ----------------- */
 
-/* Resolve access against flags/prot with the platform's constants. */
-mmf_status mmf__os_resolve_access(int *flags, int *prot, mmf_access *access);
-
 /* mmf_check_options() past the portable checks: the options against the
  * platform's flags (MMF_EOPTHUGETLB, MMF_EOPTSHARED). */
 mmf_status mmf__os_check_options(int flags, unsigned options);
@@ -67,6 +64,20 @@ size_t mmf__os_granularity(void);
 /* Record an OS error (errno, or GetLastError() on Windows) in the object;
  * returns MMF_ESYS (src/map.c). */
 mmf_status mmf__syserr(mmf_map *m, const char *func, int err);
+
+/* Python's checks of a map of a file of fsize bytes at offset (>= 0): with
+ * *length 0, *length becomes the rest of the file (MMF_EEMPTY for an empty
+ * file, MMF_EOFFSET for an offset at or past its end, MMF_ELENGTH for more
+ * than PTRDIFF_MAX bytes); otherwise MMF_ELENGTH unless [offset, offset +
+ * *length) lies inside the file (src/map.c). */
+mmf_status mmf__check_length(uint64_t fsize, int64_t offset, size_t *length);
+
+/* The number of bytes of [a, a + n) inside [lo, hi) (src/map.c). */
+size_t mmf__overlap(size_t a, size_t n, size_t lo, size_t hi);
+
+/* Set the mapping fields of an open m from a resolved mode: flags, prot,
+ * access, readable and writable (src/map.c). */
+void mmf__set_mode(mmf_map *m, int flags, int prot, mmf_access access);
 
 /* ---- the fault guard: src/posix/guard.c, src/win/guard.c ----------------
  * mmf__guarded() runs fn(ctx) with the fault guard armed over

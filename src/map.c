@@ -87,17 +87,80 @@ mmf__syserr(mmf_map *m, const char *func, int err)
 }
 
 mmf_status
+mmf__check_length(uint64_t fsize, int64_t offset, size_t *length)
+{
+    uint64_t off = (uint64_t)offset;
+
+    assert(offset >= 0);
+    if (*length == 0) {
+        if (fsize == 0)
+            return MMF_EEMPTY;
+        if (off >= fsize)
+            return MMF_EOFFSET;
+        if (fsize - off > (uint64_t)PTRDIFF_MAX)
+            return MMF_ELENGTH;
+        *length = (size_t)(fsize - off);
+        return MMF_OK;
+    }
+    if (off > fsize || fsize - off < (uint64_t)*length)
+        return MMF_ELENGTH;
+    return MMF_OK;
+}
+
+size_t
+mmf__overlap(size_t a, size_t n, size_t lo, size_t hi)
+{
+    size_t b = a + n;
+
+    a = a < lo ? lo : a;
+    b = b > hi ? hi : b;
+    return b > a ? b - a : 0;
+}
+
+void
+mmf__set_mode(mmf_map *m, int flags, int prot, mmf_access access)
+{
+    m->flags = flags;
+    m->prot = prot;
+    m->access = access;
+    /* A write-only map reads as well: Windows has no write-only pages, and
+     * every MMU Linux supports it on reads them too; where one does not,
+     * the fault guard turns the read into MMF_EFAULT. */
+    m->readable = (prot & (MMF_PROT_READ | MMF_PROT_WRITE)) != 0;
+    m->writable = access != MMF_ACCESS_READ;
+}
+
+/* Python's rules, with the platform's MMF_MAP_* and MMF_PROT_* values
+ * (include/mmf/unix.h, win.h). On failure nothing is written. */
+mmf_status
 mmf_resolve_access(int *flags, int *prot, mmf_access *access)
 {
-    int f = *flags, p = *prot;
-    mmf_access a = *access;
-    mmf_status s = mmf__os_resolve_access(&f, &p, &a);
-    if (s == MMF_OK) {
-        *flags = f;
-        *prot = p;
-        *access = a;
+    const int rw = MMF_PROT_READ | MMF_PROT_WRITE;
+
+    if (*access != MMF_ACCESS_DEFAULT
+        && (*flags != MMF_MAP_SHARED || *prot != rw))
+        return MMF_EACCESSFLAGS;
+    switch (*access) {
+    case MMF_ACCESS_READ:
+        *flags = MMF_MAP_SHARED;
+        *prot = MMF_PROT_READ;
+        return MMF_OK;
+    case MMF_ACCESS_WRITE:
+        *flags = MMF_MAP_SHARED;
+        *prot = rw;
+        return MMF_OK;
+    case MMF_ACCESS_COPY:
+        *flags = MMF_MAP_PRIVATE;
+        *prot = rw;
+        return MMF_OK;
+    case MMF_ACCESS_DEFAULT:
+        if ((*prot & rw) == rw)
+            return MMF_OK;
+        *access =
+            (*prot & MMF_PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
+        return MMF_OK;
     }
-    return s;
+    return MMF_EACCESS;
 }
 
 /* After a failed open: a closed map that still tells why it failed. */

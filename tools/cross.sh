@@ -36,6 +36,7 @@ targets=${*:-aarch64 i386 s390x musl}
 # -I flags and warnings: mmf.mk, through tools/vars.sh (the library itself
 # is built by make, which reads mmf.mk).
 . tools/vars.sh
+. tools/lib.sh
 inc=$mmf_inc
 warn="$mmf_warn -Werror"
 # 32-bit targets map with a 64-bit off_t (the backend also defines it).
@@ -45,25 +46,6 @@ jobs=2
 # ---- what the targets need ------------------------------------------------
 need="crossbuild-essential-arm64 crossbuild-essential-i386
 crossbuild-essential-s390x qemu-user musl-tools xz-utils gcc make libc6-dev"
-
-install_missing() {
-    miss=
-    for p in $need; do
-        case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
-        *" installed") ;;
-        *) miss="$miss $p" ;;
-        esac
-    done
-    [ -z "$miss" ] && return 0
-    if [ "$(id -u)" != 0 ]; then
-        echo "cross: missing Debian packages:$miss (run as root to install)"
-        return 1
-    fi
-    echo "cross: installing$miss"
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends $miss >/dev/null
-}
 
 # A private apt: the host's sources, for the foreign architectures, in
 # build/cross/apt-SUITE; nothing of the host's apt or dpkg state changes.
@@ -335,7 +317,8 @@ target() { # name
 }
 
 start=$(date +%s)
-install_missing || exit 1
+# shellcheck disable=SC2086
+install_missing cross $need || exit 1
 apt_setup || exit 1
 host_examples || { echo "cross: the examples do not run on the host"; exit 1; }
 npassed=0 nfailed=0 summary=

@@ -27,6 +27,7 @@ cc=x86_64-w64-mingw32-gcc
 # library itself from mmf.mk's lists).
 PLATFORM=win
 . tools/vars.sh
+. tools/lib.sh
 inc=$mmf_inc
 warn="$mmf_warn -Werror"
 cflags="-g -O1"
@@ -39,25 +40,6 @@ failures=
 
 # ---- what it needs -----------------------------------------------------------
 need="gcc-mingw-w64-x86-64 wine wine64 dpkg-dev"
-
-install_missing() {
-    miss=
-    for p in $need; do
-        case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
-        *" installed") ;;
-        *) miss="$miss $p" ;;
-        esac
-    done
-    [ -z "$miss" ] && return 0
-    if [ "$(id -u)" != 0 ]; then
-        echo "win: missing Debian packages:$miss (run as root to install)"
-        return 1
-    fi
-    echo "win: installing$miss"
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends $miss >/dev/null
-}
 
 # A private apt for cmocka's source package; nothing of the host's apt
 # or dpkg state changes.
@@ -282,7 +264,8 @@ c_tests() {
 
 start=$(date +%s)
 mkdir -p "$B" || exit 1
-install_missing || exit 1
+# shellcheck disable=SC2086
+install_missing win $need || exit 1
 step "libmmf, $cc -Werror (static and mmf.dll)" build_lib
 cmocka() { apt_setup && cmocka_build; }
 step "cmocka from Debian's source package, built with $cc" cmocka

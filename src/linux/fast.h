@@ -11,7 +11,7 @@
  * access report the fault, the way an OS kernel recovers from a fault in a
  * copy from user memory. The map's range is stored first in this thread's
  * mmf__fx_range: a SIGSEGV outside it is not ours and still crashes.
- * Elsewhere, the portable form: ../posix/fast.h.
+ * Elsewhere, the portable form: ../guarded/fast.h.
  */
 #ifndef MMF_LINUX_FAST_H
 #define MMF_LINUX_FAST_H
@@ -120,7 +120,7 @@ mmf__store_byte(const mmf_map *m, unsigned char *p, unsigned char b)
     return MMF_OK;
 }
 #else
-#include "../posix/fast.h"
+#include "../guarded/fast.h"
 #endif
 
 #endif /* MMF_LINUX_FAST_H */

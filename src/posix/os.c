@@ -36,34 +36,6 @@ mmf__os_granularity(void)
     return mmf__os_pagesize();
 }
 
-mmf_status
-mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
-{
-    if (*access != MMF_ACCESS_DEFAULT
-        && (*flags != MAP_SHARED || *prot != (PROT_READ | PROT_WRITE)))
-        return MMF_EACCESSFLAGS;
-    switch (*access) {
-    case MMF_ACCESS_READ:
-        *flags = MAP_SHARED;
-        *prot = PROT_READ;
-        return MMF_OK;
-    case MMF_ACCESS_WRITE:
-        *flags = MAP_SHARED;
-        *prot = PROT_READ | PROT_WRITE;
-        return MMF_OK;
-    case MMF_ACCESS_COPY:
-        *flags = MAP_PRIVATE;
-        *prot = PROT_READ | PROT_WRITE;
-        return MMF_OK;
-    case MMF_ACCESS_DEFAULT:
-        if ((*prot & PROT_READ) && (*prot & PROT_WRITE))
-            return MMF_OK;
-        *access = (*prot & PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
-        return MMF_OK;
-    }
-    return MMF_EACCESS;
-}
-
 /* Check the file size against the request, as Python does, and fill in
  * *length when it is 0. Regular files and block devices are checked. */
 static mmf_status
@@ -82,19 +54,7 @@ check_file_size(int fd, const struct stat *st, size_t *length, int64_t offset)
         fsize = (int64_t)bsize;
     } else if (!S_ISREG(st->st_mode))
         return MMF_OK;
-    if (*length == 0) {
-        if (fsize == 0)
-            return MMF_EEMPTY;
-        if (offset >= fsize)
-            return MMF_EOFFSET;
-        if ((uint64_t)(fsize - offset) > (uint64_t)PTRDIFF_MAX)
-            return MMF_ELENGTH;
-        *length = (size_t)(fsize - offset);
-        return MMF_OK;
-    }
-    if (offset > fsize || (uint64_t)(fsize - offset) < (uint64_t)*length)
-        return MMF_ELENGTH;
-    return MMF_OK;
+    return mmf__check_length((uint64_t)fsize, offset, length);
 }
 
 /* Is fd still the file that was mapped? A caller may close our private fd
@@ -129,18 +89,6 @@ remember_identity(mmf_map *m, const struct stat *st)
     m->fd_dev = (uint64_t)st->st_dev;
     m->fd_ino = (uint64_t)st->st_ino;
     m->fd_known = 1;
-}
-
-static void
-set_mode(mmf_map *m, int flags, int prot, mmf_access access)
-{
-    m->flags = flags;
-    m->prot = prot;
-    m->access = access;
-    /* Write-only maps are readable on every MMU Linux supports for it; if
-     * one is not, the fault guard turns the read into MMF_EFAULT. */
-    m->readable = (prot & (PROT_READ | PROT_WRITE)) != 0;
-    m->writable = access != MMF_ACCESS_READ;
 }
 
 mmf_status
@@ -218,7 +166,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     m->trackfd = trackfd != 0;
     if (newfd >= 0)
         remember_identity(m, have_st ? &st : NULL);
-    set_mode(m, flags, prot, access);
+    mmf__set_mode(m, flags, prot, access);
     return MMF_OK;
 }
 
@@ -340,7 +288,7 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
     m->trackfd = 1;
     m->page_size = ps;
     remember_identity(m, &st);
-    set_mode(m, modes[k].flags, modes[k].prot, modes[k].access);
+    mmf__set_mode(m, modes[k].flags, modes[k].prot, modes[k].access);
     return MMF_OK;
 fail:
     mmf__sys.close(fd);
@@ -438,14 +386,9 @@ mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo, size_t hi,
         RETRY(rc, mmf__sys.mincore(mmf__os_base(m) + start + done, n, vec));
         if (rc != 0)
             return mmf__syserr(m, "mincore", errno);
-        for (size_t i = 0; i < pages; i++) {
-            size_t a = start + done + i * ps, b = a + ps;
-            if (!(vec[i] & 1))
-                continue;
-            a = a < lo ? lo : a;
-            b = b > hi ? hi : b;
-            *bytes += b > a ? b - a : 0;
-        }
+        for (size_t i = 0; i < pages; i++)
+            if (vec[i] & 1)
+                *bytes += mmf__overlap(start + done + i * ps, ps, lo, hi);
         done += n;
     }
     return MMF_OK;

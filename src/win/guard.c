@@ -22,7 +22,6 @@
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "internal.h"
 
@@ -212,45 +211,4 @@ mmf__guarded(const mmf_map *m, mmf__access_fn fn, void *ctx)
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     TlsSetValue(slot, NULL);
     return MMF_OK;
-}
-
-/* ---- the fast primitives (fast.h): the armed guard, portable form ------ */
-
-struct fast_op {
-    void *dst;
-    const void *src;
-    size_t n;
-    int c;
-    size_t idx;
-};
-
-static void
-op_fast_copy(void *p)
-{
-    struct fast_op *o = p;
-    memmove(o->dst, o->src, o->n);
-}
-
-static void
-op_fast_memchr(void *p)
-{
-    struct fast_op *o = p;
-    const unsigned char *q = memchr(o->src, o->c, o->n);
-    o->idx = q ? (size_t)(q - (const unsigned char *)o->src) : o->n;
-}
-
-mmf_status
-mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
-{
-    struct fast_op o = {dst, src, n, 0, 0};
-    return mmf__guarded(m, op_fast_copy, &o);
-}
-
-mmf_status
-mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n, size_t *idx)
-{
-    struct fast_op o = {NULL, s, n, c, n};
-    mmf_status st = mmf__guarded(m, op_fast_memchr, &o);
-    *idx = o.idx;
-    return st;
 }

@@ -28,38 +28,6 @@ mmf__os_granularity(void)
     return si.dwAllocationGranularity;
 }
 
-/* Python's rules (mmf_resolve_access()) with libmmf's own constants. */
-mmf_status
-mmf__os_resolve_access(int *flags, int *prot, mmf_access *access)
-{
-    const int rw = MMF_PROT_READ | MMF_PROT_WRITE;
-
-    if (*access != MMF_ACCESS_DEFAULT
-        && (*flags != MMF_MAP_SHARED || *prot != rw))
-        return MMF_EACCESSFLAGS;
-    switch (*access) {
-    case MMF_ACCESS_READ:
-        *flags = MMF_MAP_SHARED;
-        *prot = MMF_PROT_READ;
-        return MMF_OK;
-    case MMF_ACCESS_WRITE:
-        *flags = MMF_MAP_SHARED;
-        *prot = rw;
-        return MMF_OK;
-    case MMF_ACCESS_COPY:
-        *flags = MMF_MAP_PRIVATE;
-        *prot = rw;
-        return MMF_OK;
-    case MMF_ACCESS_DEFAULT:
-        if ((*prot & rw) == rw)
-            return MMF_OK;
-        *access =
-            (*prot & MMF_PROT_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
-        return MMF_OK;
-    }
-    return MMF_EACCESS;
-}
-
 DWORD
 mmf__os_section_protect(int flags, int prot)
 {
@@ -115,17 +83,6 @@ mmf__os_wide(mmf_map *m, const char *s)
     }
     MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
     return w;
-}
-
-void
-mmf__os_set_mode(mmf_map *m, int flags, int prot, mmf_access access)
-{
-    m->flags = flags;
-    m->prot = prot;
-    m->access = access;
-    /* Windows has no write-only pages: a write-only map reads as well */
-    m->readable = (prot & (MMF_PROT_READ | MMF_PROT_WRITE)) != 0;
-    m->writable = access != MMF_ACCESS_READ;
 }
 
 mmf_status
@@ -205,19 +162,7 @@ check_file_size(mmf_map *m, HANDLE h, size_t *length, int64_t offset)
         return MMF_OK;
     if (!mmf__sys.file_size(h, &fsize))
         return mmf__syserr(m, "GetFileSizeEx", (int)GetLastError());
-    if (*length == 0) {
-        if (fsize == 0)
-            return MMF_EEMPTY;
-        if ((uint64_t)offset >= fsize)
-            return MMF_EOFFSET;
-        if (fsize - (uint64_t)offset > (uint64_t)PTRDIFF_MAX)
-            return MMF_ELENGTH;
-        *length = (size_t)(fsize - (uint64_t)offset);
-        return MMF_OK;
-    }
-    if ((uint64_t)offset > fsize || fsize - (uint64_t)offset < *length)
-        return MMF_ELENGTH;
-    return MMF_OK;
+    return mmf__check_length(fsize, offset, length);
 }
 
 /* The file part of mmf__os_open(): its HANDLE in *h, the size checked,
@@ -263,7 +208,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     if (tagname != NULL && (m->tagname = strdup(tagname)) == NULL)
         return MMF_ENOMEM;
     m->anonymous = fd == MMF_ANONYMOUS;
-    mmf__os_set_mode(m, flags, prot, access);
+    mmf__set_mode(m, flags, prot, access);
     s = m->anonymous ? MMF_OK : open_file(m, fd, &length, offset, trackfd, &h);
     /* a file's section ends at the map's end: never past the file */
     if (s == MMF_OK)
@@ -413,14 +358,9 @@ mmf__os_resident(mmf_map *m, size_t start, size_t length, size_t lo, size_t hi,
             e[i].addr = mmf__os_base(m) + start + done + i * ps;
         if (!mmf__sys.working_set(e, (DWORD)pages))
             return mmf__syserr(m, "QueryWorkingSetEx", (int)GetLastError());
-        for (size_t i = 0; i < pages; i++) {
-            size_t a = start + done + i * ps, b = a + ps;
-            if (!(e[i].attrs & 1))
-                continue;
-            a = a < lo ? lo : a;
-            b = b > hi ? hi : b;
-            *bytes += b > a ? b - a : 0;
-        }
+        for (size_t i = 0; i < pages; i++)
+            if (e[i].attrs & 1)
+                *bytes += mmf__overlap(start + done + i * ps, ps, lo, hi);
         done += n;
     }
     return MMF_OK;

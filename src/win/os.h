@@ -49,7 +49,4 @@ mmf_status mmf__os_reprotect(mmf_map *m);
  * ERROR_NOT_ENOUGH_MEMORY). */
 wchar_t *mmf__os_wide(mmf_map *m, const char *s);
 
-/* Set the mapping fields of an open m: mode, readable, writable. */
-void mmf__os_set_mode(mmf_map *m, int flags, int prot, mmf_access access);
-
 #endif /* MMF_WIN_OS_H */

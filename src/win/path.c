@@ -122,7 +122,7 @@ mmf__os_open_path(mmf_map *m, const char *path, const char *mode,
         return MMF_EINVAL;
     if ((s = open_file(m, path, pm)) != MMF_OK)
         return s;
-    mmf__os_set_mode(m, pm->flags, pm->prot, pm->maccess);
+    mmf__set_mode(m, pm->flags, pm->prot, pm->maccess);
     m->delta = (size_t)((uint64_t)offset % mmf__os_granularity());
     if ((s = length_of(m, pm, size, offset, &length)) == MMF_OK)
         s = map_view(m, offset, length);

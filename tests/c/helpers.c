@@ -357,15 +357,6 @@ h_pattern(size_t i)
     return (unsigned char)(1 + (i * 7 + i / 251) % 251);
 }
 
-void
-h_fill_pattern(unsigned char *buf, size_t len, size_t from)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        buf[i] = h_pattern(from + i);
-}
-
 static void
 write_all(int fd, const unsigned char *p, size_t len)
 {
@@ -664,31 +655,6 @@ h_guard_in_front(void)
     int err = -1;
     ASSERT_OK(mmf_guard_install(&err));
     ASSERT_EQ(err, 0);
-}
-
-size_t
-h_len(const mmf_map *m)
-{
-    size_t len = 0;
-    ASSERT_OK(mmf_len(m, &len));
-    return len;
-}
-
-size_t
-h_tell(const mmf_map *m)
-{
-    size_t pos = 0;
-    ASSERT_OK(mmf_tell(m, &pos));
-    return pos;
-}
-
-unsigned char *
-h_data(mmf_map *m)
-{
-    unsigned char *p = NULL;
-    ASSERT_OK(mmf_pin(m, &p, NULL));
-    mmf_unpin(m);
-    return p;
 }
 
 int

@@ -39,6 +39,8 @@
 
 #include "mmf.h"
 
+#include "asserts.h"
+
 /* The page size, set by h_group_setup(). */
 extern size_t PAGE;
 
@@ -54,62 +56,17 @@ extern size_t PAGE;
 #define H_HUGE_SIZE(bits)                                                     \
     (SIZE_MAX > UINT32_MAX ? (size_t)(UINT64_C(1) << (bits))                  \
                            : (size_t)PTRDIFF_MAX)
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- assertions that explain their failures ------------------------------
- * They print the expression and both values (status names for statuses). */
-
-#define ASSERT_ST(expr, want)                                                 \
-    do {                                                                      \
-        int st_ = (int)(expr);                                                \
-        int want_ = (int)(want);                                              \
-        if (st_ != want_)                                                     \
-            fail_msg("%s\n    returned %s (%d), expected %s (%d)", #expr,     \
-                     mmf_status_name(st_), st_, mmf_status_name(want_),       \
-                     want_);                                                  \
-    } while (0)
-
-#define ASSERT_OK(expr) ASSERT_ST(expr, MMF_OK)
+ * They print the expression and both values (status names for statuses).
+ * The portable ones (ASSERT_ST, ASSERT_OK, ASSERT_EQ, ASSERT_UEQ,
+ * ASSERT_TRUE, ASSERT_STR_EQ) are in asserts.h; these use POSIX's. */
 
 /* An MMF_ESYS with the given errno (and, if func is not NULL, sysfunc). */
 #define ASSERT_ESYS(m, expr, err, func)                                       \
     do {                                                                      \
         ASSERT_ST(expr, MMF_ESYS);                                            \
         h_check_syserr((m), (err), (func), #expr, __FILE__, __LINE__);        \
-    } while (0)
-
-#define ASSERT_EQ(a, b)                                                       \
-    do {                                                                      \
-        long long a_ = (long long)(a);                                        \
-        long long b_ = (long long)(b);                                        \
-        if (a_ != b_)                                                         \
-            fail_msg("%s == %s\n    left %lld (0x%llx), right %lld (0x%llx)", \
-                     #a, #b, a_, (unsigned long long)a_, b_,                  \
-                     (unsigned long long)b_);                                 \
-    } while (0)
-
-#define ASSERT_UEQ(a, b)                                                      \
-    do {                                                                      \
-        unsigned long long a_ = (unsigned long long)(a);                      \
-        unsigned long long b_ = (unsigned long long)(b);                      \
-        if (a_ != b_)                                                         \
-            fail_msg("%s == %s\n    left %llu (0x%llx), right %llu (0x%llx)", \
-                     #a, #b, a_, a_, b_, b_);                                 \
-    } while (0)
-
-#define ASSERT_TRUE(c)                                                        \
-    do {                                                                      \
-        if (!(c))                                                             \
-            fail_msg("expected true: %s", #c);                                \
-    } while (0)
-
-#define ASSERT_STR_EQ(a, b)                                                   \
-    do {                                                                      \
-        const char *a_ = (a);                                                 \
-        const char *b_ = (b);                                                 \
-        if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)                  \
-            fail_msg("%s == %s\n    left \"%s\", right \"%s\"", #a, #b,       \
-                     a_ ? a_ : "(null)", b_ ? b_ : "(null)");                 \
     } while (0)
 
 #define ASSERT_MEM_EQ(a, b, n)                                                \
@@ -153,10 +110,6 @@ const char *h_dir(void);
  * open it O_RDWR and return the fd; the path goes to path (PATH_MAX bytes)
  * when path is not NULL. Fails the test on error. The caller closes fd. */
 int h_make_file(const void *data, size_t len, char *path);
-
-/* The pattern byte at offset i: not periodic over a page, never 0. */
-unsigned char h_pattern(size_t i);
-void h_fill_pattern(unsigned char *buf, size_t len, size_t from);
 
 /* A file's size (-1 on error) and contents (up to cap bytes; returns the
  * number read, or -1). */
@@ -202,12 +155,7 @@ void h_open_pattern_anon(mmf_map *m, size_t len);
 /* mmf_guard_install() succeeds: the fault guard is again in front of
  * the handlers cmocka installs around every test (test_guard_*.c). */
 void h_guard_in_front(void);
-/* The mapping length (fails the test on error). */
-size_t h_len(const mmf_map *m);
-size_t h_tell(const mmf_map *m);
-/* A pointer to the mapped bytes (pins and unpins). Do not touch it after
- * a resize or a close. */
-unsigned char *h_data(mmf_map *m);
+/* h_len(), h_tell(), h_data(): asserts.h. */
 
 /* Path of the test binary (for re-executing itself), set by main(). */
 extern const char *h_argv0;

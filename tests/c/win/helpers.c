@@ -108,13 +108,6 @@ h_pattern(size_t i)
     return (unsigned char)(1 + (i * 7 + i / 251) % 253);
 }
 
-void
-h_fill_pattern(unsigned char *buf, size_t len, size_t from)
-{
-    for (size_t i = 0; i < len; i++)
-        buf[i] = h_pattern(from + i);
-}
-
 int
 h_make_file(const void *data, size_t len, char *path)
 {
@@ -181,31 +174,6 @@ h_open_anon(mmf_map *m, size_t len, int flags)
     mmf_init(m);
     ASSERT_OK(mmf_open(m, MMF_ANONYMOUS, len, flags, RW, MMF_ACCESS_DEFAULT,
                        0, 1));
-}
-
-unsigned char *
-h_data(mmf_map *m)
-{
-    unsigned char *p = NULL;
-    ASSERT_OK(mmf_pin(m, &p, NULL));
-    mmf_unpin(m);
-    return p;
-}
-
-size_t
-h_len(const mmf_map *m)
-{
-    size_t n = 0;
-    ASSERT_OK(mmf_len(m, &n));
-    return n;
-}
-
-size_t
-h_tell(const mmf_map *m)
-{
-    size_t n = 0;
-    ASSERT_OK(mmf_tell(m, &n));
-    return n;
 }
 
 void

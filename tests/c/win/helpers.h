@@ -30,57 +30,12 @@
 
 #include "mmf.h"
 
+#include "../asserts.h"
+
 /* The page size and the allocation granularity, set by h_group_setup(). */
 extern size_t PAGE, GRAN;
 
 #define RW (MMF_PROT_READ | MMF_PROT_WRITE)
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-#define ASSERT_ST(expr, want)                                               \
-    do {                                                                    \
-        int st_ = (int)(expr);                                              \
-        int want_ = (int)(want);                                            \
-        if (st_ != want_)                                                   \
-            fail_msg("%s\n    returned %s (%d), expected %s (%d)", #expr,   \
-                     mmf_status_name(st_), st_, mmf_status_name(want_),     \
-                     want_);                                                \
-    } while (0)
-
-#define ASSERT_OK(expr) ASSERT_ST(expr, MMF_OK)
-
-#define ASSERT_EQ(a, b)                                                     \
-    do {                                                                    \
-        long long a_ = (long long)(a);                                      \
-        long long b_ = (long long)(b);                                      \
-        if (a_ != b_)                                                       \
-            fail_msg("%s == %s\n    left %lld (0x%llx), right %lld (0x%llx)", \
-                     #a, #b, a_, (unsigned long long)a_, b_,                \
-                     (unsigned long long)b_);                               \
-    } while (0)
-
-#define ASSERT_UEQ(a, b)                                                    \
-    do {                                                                    \
-        unsigned long long a_ = (unsigned long long)(a);                    \
-        unsigned long long b_ = (unsigned long long)(b);                    \
-        if (a_ != b_)                                                       \
-            fail_msg("%s == %s\n    left %llu (0x%llx), right %llu (0x%llx)", \
-                     #a, #b, a_, a_, b_, b_);                               \
-    } while (0)
-
-#define ASSERT_TRUE(c)                                                      \
-    do {                                                                    \
-        if (!(c))                                                           \
-            fail_msg("expected true: %s", #c);                              \
-    } while (0)
-
-#define ASSERT_STR_EQ(a, b)                                                 \
-    do {                                                                    \
-        const char *a_ = (a);                                               \
-        const char *b_ = (b);                                               \
-        if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)                \
-            fail_msg("%s == %s\n    left \"%s\", right \"%s\"", #a, #b,     \
-                     a_ ? a_ : "(null)", b_ ? b_ : "(null)");               \
-    } while (0)
 
 #define ASSERT_MEM_EQ(a, b, n)                                              \
     do {                                                                    \
@@ -132,9 +87,6 @@ void w_skip_reason(const char *fmt, ...);
 int h_make_file(const void *data, size_t len, char *path);
 /* A fresh path in the private folder (no file made). */
 void w_new_path(char *path);
-/* The pattern byte at offset i: not periodic over a page, never 0. */
-unsigned char h_pattern(size_t i);
-void h_fill_pattern(unsigned char *buf, size_t len, size_t from);
 /* A file's size, -1 on error. */
 long long h_file_size(const char *path);
 /* Fail unless the file at path holds exactly want[0, len). */
@@ -142,10 +94,7 @@ void h_assert_file_is(const char *path, const void *want, size_t len);
 
 /* ---- maps --------------------------------------------------------------- */
 void h_open_anon(mmf_map *m, size_t len, int flags);
-/* The mapped bytes (pins and unpins: not across a resize or close). */
-unsigned char *h_data(mmf_map *m);
-size_t h_len(const mmf_map *m);
-size_t h_tell(const mmf_map *m);
+/* h_len(), h_tell(), h_data(): ../asserts.h. */
 
 /* Path of the test program, set by main(). */
 extern const char *h_argv0;
