@@ -128,16 +128,7 @@ cmocka_src() {
         || return 1
     apt_private source --print-uris cmocka >"$T/src/uris" 2>&1 \
         || { cat "$T/src/uris"; return 1; }
-    # 'URI' FILE SIZE SHA256:HASH
-    # shellcheck disable=SC2046
-    set -- $(awk '$2 ~ /\.orig\.tar\.[a-z0-9]+$/ {
-        gsub("\047", "", $1); print $1, $2, $4; exit }' "$T/src/uris")
-    [ $# = 3 ] || { echo "  no .orig.tar for cmocka in:"; cat "$T/src/uris"
-        return 1; }
-    /usr/lib/apt/apt-helper -o APT::Sandbox::User=root \
-        download-file "$1" "$T/src/$2" "$3" >"$T/src/source.log" 2>&1 \
-        && tar -xf "$T/src/$2" -C "$T/src/cmocka" --strip-components=1 \
-        || { cat "$T/src/source.log"; return 1; }
+    orig_tar_fetch "$T/src/uris" "$T/src/cmocka" || return 1
     s=$T/src/cmocka
     cp "$s/include/cmocka.h" "$sysroot/usr/include/" || return 1
     cat >"$T/src/config.h" <<'CFG'
@@ -227,11 +218,6 @@ run_examples() {
     diff -u "$B/host/expected.out" "$T/ex/out"
 }
 
-# The N of cmocka's summary line "[TAG] N TAIL" or "[TAG] GROUP: N TAIL".
-count() { # tag tail file
-    sed -n "s/^\[$1\] \([^ ]*: \)\{0,1\}\([0-9][0-9]*\) $2.*/\2/p" "$3" |
-        head -1
-}
 
 # Each test program in turn; cmocka's lines are kept in T/tests/*.out and
 # summed: run, passed, skipped (each with the reason h_skip printed).
@@ -249,9 +235,9 @@ run_tests() {
         # "[  SKIPPED ] 1 test(s), listed below:"; 1.1.7 (Debian 13) names
         # the group: "[==========] io: 43 test(s) run.", "[  SKIPPED ] io:
         # 1 test(s), listed below:".
-        r=$(count '==========' 'test(s) run\.' "$T/tests/$n.out")
-        p=$(count '  PASSED  ' 'test(s)\.' "$T/tests/$n.out")
-        s=$(count '  SKIPPED ' 'test(s), listed below:' "$T/tests/$n.out")
+        r=$(cmocka_count '==========' 'test(s) run\.' "$T/tests/$n.out")
+        p=$(cmocka_count '  PASSED  ' 'test(s)\.' "$T/tests/$n.out")
+        s=$(cmocka_count '  SKIPPED ' 'test(s), listed below:' "$T/tests/$n.out")
         nrun=$((nrun + ${r:-0})) npass=$((npass + ${p:-0}))
         nskip=$((nskip + ${s:-0}))
         awk -v prog="$n" '

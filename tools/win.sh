@@ -9,7 +9,7 @@
 # cmocka's source comes through a private apt configuration
 # (build/win/apt: the host's apt sources and dpkg state are not touched),
 # as tools/cross.sh does. As root, installs what is missing (Debian
-# packages: gcc-mingw-w64-x86-64, wine, wine64, dpkg-dev).
+# packages: gcc-mingw-w64-x86-64, wine, wine64).
 #
 # A test that meets a real Windows difference or a named Wine limit skips
 # with the reason (tests/c/win/helpers.h: W_SKIP); nothing else skips.
@@ -39,7 +39,7 @@ failed=0
 failures=
 
 # ---- what it needs -----------------------------------------------------------
-need="gcc-mingw-w64-x86-64 wine wine64 dpkg-dev"
+need="gcc-mingw-w64-x86-64 wine wine64"
 
 # A private apt for cmocka's source package; nothing of the host's apt
 # or dpkg state changes.
@@ -71,14 +71,9 @@ apt_setup() {
 }
 
 # cmocka from Debian's source package, compiled with mingw into a static
-# library in build/win/cmocka: the upstream tarball of the source package
-# (the .orig.tar) alone, named with its SHA256 by the signed index
-# (apt-get source --print-uris) and fetched and checked by apt-helper, as
-# tools/cross.sh does: the mirror this runs against may lack the rest of
-# the source package (trixie's .dsc and .debian.tar.xz of cmocka answer
-# 404 while the .orig.tar is served), and src/cmocka.c, the one file
-# compiled, is upstream's (bookworm's one Debian patch is to the
-# documentation's build).
+# library in build/win/cmocka: its upstream tarball (orig_tar_fetch in
+# tools/lib.sh); src/cmocka.c, the one file compiled, is upstream's
+# (bookworm's one Debian patch is to the documentation's build).
 C=$B/cmocka
 cmocka_build() {
     [ -f "$C/lib/libcmocka.a" ] && return 0
@@ -86,16 +81,7 @@ cmocka_build() {
     mkdir -p "$C/src/cmocka" "$C/lib" "$C/include" || return 1
     apt_private source --print-uris cmocka >"$C/uris" 2>&1 \
         || { cat "$C/uris"; return 1; }
-    # 'URI' FILE SIZE SHA256:HASH
-    # shellcheck disable=SC2046
-    set -- $(awk '$2 ~ /\.orig\.tar\.[a-z0-9]+$/ {
-        gsub("\047", "", $1); print $1, $2, $4; exit }' "$C/uris")
-    [ $# = 3 ] || { echo "  no .orig.tar for cmocka in:"; cat "$C/uris"
-        return 1; }
-    /usr/lib/apt/apt-helper -o APT::Sandbox::User=root \
-        download-file "$1" "$C/src/$2" "$3" >"$C/source.log" 2>&1 \
-        && tar -xf "$C/src/$2" -C "$C/src/cmocka" --strip-components=1 \
-        || { cat "$C/source.log"; return 1; }
+    orig_tar_fetch "$C/uris" "$C/src/cmocka" || return 1
     s=$C/src/cmocka
     cp "$s/include/cmocka.h" "$C/include/" || return 1
     cat >"$C/src/config.h" <<'CFG'
@@ -223,10 +209,6 @@ run_fuzz() {
     grep -q "all checks held" "$B/fuzz/out" || { tail -20 "$B/fuzz/out"; return 1; }
 }
 
-count() { # tag tail file
-    sed -n "s/^\[$1\] \([^ ]*: \)\{0,1\}\([0-9][0-9]*\) $2.*/\2/p" "$3" |
-        head -1
-}
 
 # Each test program in turn; cmocka's lines summed: run, passed, skipped
 # (with the reason W_SKIP printed before each skip).
@@ -242,9 +224,9 @@ run_tests() {
         # "[  SKIPPED ] 1 test(s), listed below:"; 1.1.7 (Debian 13) names
         # the group: "[==========] find: 43 test(s) run.", "[  SKIPPED ]
         # find: 1 test(s), listed below:".
-        r=$(count '==========' 'test(s) run\.' "$B/tests/$n.out")
-        p=$(count '  PASSED  ' 'test(s)\.' "$B/tests/$n.out")
-        s=$(count '  SKIPPED ' 'test(s), listed below:' "$B/tests/$n.out")
+        r=$(cmocka_count '==========' 'test(s) run\.' "$B/tests/$n.out")
+        p=$(cmocka_count '  PASSED  ' 'test(s)\.' "$B/tests/$n.out")
+        s=$(cmocka_count '  SKIPPED ' 'test(s), listed below:' "$B/tests/$n.out")
         if [ -z "$r" ] || [ "${r:-0}" != $((${p:-0} + ${s:-0})) ]; then
             rc=1
             echo "  FAILED: $n"
