@@ -199,8 +199,7 @@ mmf__os_open(mmf_map *m, int fd, size_t length, int flags, int prot,
     void *view;
     mmf_status s;
 
-    if (options != 0) /* huge pages and memfd are Linux's */
-        return MMF_ENOTSUP;
+    (void)options; /* none on Windows: mmf__os_check_options() refused them */
     if ((flags != MMF_MAP_SHARED && flags != MMF_MAP_PRIVATE)
         || (prot & ~(MMF_PROT_READ | MMF_PROT_WRITE | MMF_PROT_EXEC)))
         return MMF_EINVAL;
