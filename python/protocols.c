@@ -286,6 +286,7 @@ static int
 get_small_slice(mmap_object *self, PySliceObject *key, PyObject **res)
 {
     Py_ssize_t start = 0, stop = PY_SSIZE_T_MAX, n;
+    Py_ssize_t len = (Py_ssize_t)self->map.size;
     mmf_status st;
 
     if (key->step != Py_None || self->map.data == NULL
@@ -293,7 +294,19 @@ get_small_slice(mmap_object *self, PySliceObject *key, PyObject **res)
         || (key->stop != Py_None && !small_int(key->stop, &stop))) {
         return 0;
     }
-    n = PySlice_AdjustIndices((Py_ssize_t)self->map.size, &start, &stop, 1);
+    /* PySlice_AdjustIndices() for a step of 1, inline: the call costs
+     * about 20 instructions of a ~900-instruction m[i:i+8] (callgrind) */
+    if (start < 0) {
+        start = start + len < 0 ? 0 : start + len;
+    } else if (start > len) {
+        start = len;
+    }
+    if (stop < 0) {
+        stop = stop + len < 0 ? 0 : stop + len;
+    } else if (stop > len) {
+        stop = len;
+    }
+    n = stop > start ? stop - start : 0;
     if ((size_t)n >= LONG_JOB_BYTES) {
         return 0; /* a copy long enough to drop the GIL for */
     }
