@@ -26,7 +26,7 @@ PLAT_HDR_win = include/mmf/win.h src/guarded/fast.h src/win/mem.h src/win/os.h s
 PLAT_LIBS_win =
 
 # The Python binding: compiled together with the core into one module.
-PY_SRC = python/additions.c python/errors.c python/jobs.c python/methods.c python/module.c python/protocols.c python/type.c
+PY_SRC = python/additions.c python/errors.c python/jobs.c python/methods.c python/module.c python/protocols.c python/spare.c python/type.c
 PY_HDR = python/compat.h python/convert.h python/mmfmodule.h
 PY_DEFS = -DMMF_EMBED=1
 

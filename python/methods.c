@@ -22,6 +22,7 @@ mmf_py_close(mmap_object *self)
     if (st != MMF_OK) {
         return mmf_py_error(self, st, &OP_CLOSE);
     }
+    mmf_py_spares_clear(self);
     Py_RETURN_NONE;
 }
 
@@ -486,15 +487,20 @@ NOARGS_METHOD(mmap_read_byte, read_byte_impl)
 
 /* ---- readline() -------------------------------------------------------- */
 
-/* mmf_readline_alloc()'s allocator: a new bytes object of n bytes, kept in
- * *ctx (runs no Python code, so the map cannot change under the call). */
-static void *
-alloc_bytes(void *ctx, size_t n)
-{
-    PyObject **res = ctx;
+/* mmf_readline_alloc()'s allocator: a bytes object of n bytes, perhaps a
+ * recycled one (spare.c), kept in the context (runs no Python code, so the
+ * map cannot change under the call). */
+typedef struct {
+    mmap_object *self;
+    PyObject *res;
+} line_ctx;
 
-    *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
-    return *res == NULL ? NULL : PyBytes_AS_STRING(*res);
+static void *
+alloc_line(void *ctx, size_t n)
+{
+    line_ctx *c = ctx;
+
+    return mmf_py_line_bytes(c->self, n, &c->res);
 }
 
 /* The length of the line at the cursor, when LONG_JOB_BYTES or more remain
@@ -536,12 +542,14 @@ MMF_PY_DOC(
 PyObject *
 mmf_py_readline(mmap_object *self)
 {
-    PyObject *res = NULL;
+    line_ctx c = {self, NULL};
+    PyObject *res;
     size_t nread;
     mmf_status st;
 
-    st = mmf_readline_alloc_upto(&self->map, LONG_JOB_BYTES, alloc_bytes, &res,
+    st = mmf_readline_alloc_upto(&self->map, LONG_JOB_BYTES, alloc_line, &c,
                                  &nread);
+    res = c.res;
     if (st == MMF_ERANGE) {
         /* a line of LONG_JOB_BYTES or more: its end is found, and the line
          * read, in chunks that a signal interrupts */

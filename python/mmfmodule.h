@@ -29,6 +29,7 @@
  *   methods.c    the stdlib methods, in the stdlib's order
  *   protocols.c  sequence, mapping and buffer protocols
  *   additions.c  the methods beyond the stdlib and the lines() iterator
+ *   spare.c      readline()'s bytes objects, recycled
  *   module.c     constants, mmf.open(), the module definition
  *
  * Names: what one file uses stays static there; what several share is
@@ -74,6 +75,7 @@ typedef struct {
     PyObject_HEAD
     mmf_map map;
     PyObject *weakreflist;
+    PyObject **spare; /* recycled lines, by size class (spare.c) */
 } mmap_object;
 
 typedef struct {
@@ -246,6 +248,11 @@ void mmf_py_call_pin_release(call_pin *p);
 PyObject *mmf_py_close(mmap_object *self);
 /* readline() (methods.c), also for the lines() iterator (additions.c). */
 PyObject *mmf_py_readline(mmap_object *self);
+/* A new bytes object of n bytes for a line, in *res, and where to write
+ * them (NULL with an exception set when there is no memory); and the
+ * release of the spares, at close() and dealloc (spare.c). */
+char *mmf_py_line_bytes(mmap_object *self, size_t n, PyObject **res);
+void mmf_py_spares_clear(mmap_object *self);
 /* read() and readinto()'s copy at the cursor (methods.c). */
 mmf_status mmf_py_read_at_cursor(mmap_object *self, void *dst, size_t n);
 /* find(), rfind() and count()'s arguments and search (methods.c). */

@@ -140,6 +140,7 @@ mmap_dealloc(PyObject *op)
         mmf_close(&self->map);
         Py_END_ALLOW_THREADS
     }
+    mmf_py_spares_clear(self);
     tp->tp_free(op);
     Py_DECREF(tp);
 }

@@ -378,7 +378,9 @@ mmf_readline_alloc_upto(mmf_map *m, size_t max, mmf_alloc_fn alloc, void *ctx,
         return s;
     if ((dst = alloc(ctx, len)) == NULL)
         return MMF_ENOMEM;
-    if (len > 0 && (s = copy(m, dst, m->data + m->pos, len)) != MMF_OK)
+    s = len <= MMF__FAST_MAX ? mmf__fast_copy(m, dst, m->data + m->pos, len)
+                             : copy(m, dst, m->data + m->pos, len);
+    if (s != MMF_OK)
         return s;
     m->pos += len;
     *nread = len;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "search.h"
 
 void
 mmf_init(mmf_map *m)
@@ -191,6 +192,7 @@ open_map(mmf_map *m, int fd, size_t length, int flags, int prot,
     if (options != 0 && (s = mmf_check_options(flags, options)) != MMF_OK)
         return s;
     mmf__guard_ready();
+    (void)mmf__isa(); /* detected before the fast primitives run */
     s = mmf__os_open(m, fd, length, flags, prot, access, offset, trackfd,
                      options, tagname);
     if (s != MMF_OK)
@@ -227,6 +229,7 @@ mmf_open_path(mmf_map *m, const char *path, const char *mode, uint64_t size,
     if (path == NULL || mode == NULL || offset < 0)
         return MMF_EINVAL;
     mmf__guard_ready();
+    (void)mmf__isa(); /* detected before the fast primitives run */
     s = mmf__os_open_path(m, path, mode, size, offset);
     if (s != MMF_OK)
         reset_keeping_error(m);

@@ -167,6 +167,15 @@ enum mmf__isa {
     MMF__ISA_AVX2 = 3
 };
 
+/* The instruction set in use, detected on the first call (every open makes
+ * one, for the fast primitives of src/linux/extable.c, which read
+ * mmf__isa_level). */
+enum mmf__isa mmf__isa(void);
+#if defined(__GNUC__) && defined(__ELF__)
+__attribute__((visibility("hidden")))
+#endif
+extern int mmf__isa_level;
+
 /* For tests: cap the instruction set at `isa` (MMF__ISA_UNKNOWN restores
  * detection). Returns the level in effect afterwards, which is lower than
  * asked when the CPU lacks it. Not for production code: it is the one

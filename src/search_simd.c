@@ -24,10 +24,12 @@
 
 #include <immintrin.h>
 
-/* The detected instruction set (enum mmf__isa); 0 until the first search.
- * Threads racing to fill it in store the same value, hence relaxed atomics:
- * the kernel's only mutable static. */
-static int isa_level;
+/* The detected instruction set (enum mmf__isa); 0 until the first open or
+ * search. Threads racing to fill it in store the same value, hence relaxed
+ * atomics: the kernel's only mutable static. The fast primitives of
+ * src/linux/extable.c read it too (AVX2 or not). */
+int mmf__isa_level;
+#define isa_level mmf__isa_level
 
 static enum mmf__isa
 current_isa(void)
@@ -37,7 +39,9 @@ current_isa(void)
     if (level != MMF__ISA_UNKNOWN)
         return (enum mmf__isa)level;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2"))
+    /* AVX2 with BMI1 (tzcnt, which src/linux/extable.c uses): every CPU
+     * with the one has the other */
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi"))
         level = MMF__ISA_AVX2;
     else if (__builtin_cpu_supports("sse2"))
         level = MMF__ISA_SSE2;
@@ -45,6 +49,12 @@ current_isa(void)
         level = MMF__ISA_SCALAR;
     __atomic_store_n(&isa_level, level, __ATOMIC_RELAXED);
     return (enum mmf__isa)level;
+}
+
+enum mmf__isa
+mmf__isa(void)
+{
+    return current_isa();
 }
 
 enum mmf__isa
@@ -485,6 +495,12 @@ size_t
 mmf__count_byte(const unsigned char *h, size_t n, unsigned char c)
 {
     return mmf__count_byte_scalar(h, n, c);
+}
+
+enum mmf__isa
+mmf__isa(void)
+{
+    return MMF__ISA_SCALAR;
 }
 
 enum mmf__isa

@@ -22,12 +22,13 @@ __thread struct mmf__fx_range mmf__fx_range
 /* int mmf__fx_copy(void *dst, const void *src, size_t n): memmove for
  *   n <= 64 (every load before any store); 16-byte blocks above (no
  *   overlap).
- * int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx): first c
- *   in s[0, n) into *idx, or n. Aligned 32-byte chunks (two 16-byte loads),
+ * size_t mmf__fx_memchr(const void *s, int c, size_t n): the index of the
+ *   first c in s[0, n), or n. Aligned 32-byte chunks (two 16-byte loads),
  *   each holding a byte of the range: a chunk lies in that byte's page, so
  *   it never faults where a byte-wise scan would not; matches past n are
  *   ignored.
- * Both return 0; a fault inside either lands at mmf__fx_fixup: return 1.
+ * A fault inside either lands at mmf__fx_fixup, which returns -1 (SIZE_MAX
+ * for the memchr, nonzero for the copy, which otherwise returns 0).
  * Leaf routines that never touch the stack, so the fixup's ret is theirs. */
 /* clang-format off */
 __asm__(
@@ -71,13 +72,16 @@ __asm__(
     "4:  xor %eax, %eax\n"
     "    ret\n"
     "8:  cmp $32, %rdx\n"
-    "    ja 9f\n"
+    "    ja 11f\n"
     "    movdqu (%rsi), %xmm0\n"
     "    movdqu -16(%rsi,%rdx), %xmm1\n"
     "    movdqu %xmm0, (%rdi)\n"
     "    movdqu %xmm1, -16(%rdi,%rdx)\n"
     "    xor %eax, %eax\n"
     "    ret\n"
+    /* n > 32: with 32-byte vectors where the CPU has AVX2 */
+    "11: cmpl $3, mmf__isa_level(%rip)\n"
+    "    je mmf__fx_copy_avx2\n"
     "9:  cmp $64, %rdx\n"
     "    ja 5f\n"
     "    movdqu (%rsi), %xmm0\n"
@@ -108,7 +112,8 @@ __asm__(
     ".globl mmf__fx_memchr\n.hidden mmf__fx_memchr\n"
     ".type mmf__fx_memchr,@function\n"
     "mmf__fx_memchr:\n"
-    "    mov %rcx, %r11\n"
+    "    cmpl $3, mmf__isa_level(%rip)\n"
+    "    je mmf__fx_memchr_avx2\n"
     "    test %rdx, %rdx\n"
     "    jz 3f\n"
     "    movd %esi, %xmm1\n"
@@ -128,7 +133,8 @@ __asm__(
     "    pmovmskb %xmm2, %r9d\n"
     "    shl $16, %r9d\n"
     "    or %r9d, %eax\n"
-    "    shr %cl, %eax\n"
+    "    shr %cl, %eax\n" /* sets no flag when cl is 0 */
+    "    test %eax, %eax\n"
     "    jz 1f\n"
     "    bsf %eax, %eax\n"
     "    jmp 2f\n"
@@ -152,22 +158,204 @@ __asm__(
     "    add %r9, %rax\n"
     "2:  cmp %rdx, %rax\n"
     "    jae 3f\n"
-    "    mov %rax, (%r11)\n"
-    "    xor %eax, %eax\n"
     "    ret\n"
-    "3:  mov %rdx, (%r11)\n"
-    "    xor %eax, %eax\n"
+    "3:  mov %rdx, %rax\n"
     "    ret\n"
     ".size mmf__fx_memchr, .-mmf__fx_memchr\n"
     ".globl mmf__fx_fixup\n.hidden mmf__fx_fixup\n"
     ".globl mmf__fx_end\n.hidden mmf__fx_end\n"
     "mmf__fx_end:\n"
     "mmf__fx_fixup:\n"
-    "    mov $1, %eax\n"
+    "    mov $-1, %rax\n"
+    "    ret\n"
+    /* The AVX2 forms, entered only from the two above (a tail jump, so the
+     * fixup's ret still returns to their caller). Each ends with vzeroupper,
+     * its fixup too: SSE code after them pays no transition. */
+    ".p2align 4\n"
+    ".globl mmf__fx_avx_begin\n.hidden mmf__fx_avx_begin\n"
+    "mmf__fx_avx_begin:\n"
+    /* mmf__fx_copy for 32 < n. Lengths vary from call to call (lines), so
+     * up to 256 bytes the vectors are placed by conditional moves, not
+     * branches on n. Up to 128: four 32-byte vectors, at 0 and 32 (but not
+     * past n - 32), and ending at n - 32 and n (but not before 0). Up to
+     * 256: eight, four from the start, at 0, 32, 64 and 96, and four
+     * ending at n - 96 to n, placed the same way. Every load comes before
+     * the stores (a memmove). Above 256: 32-byte blocks, then the last 32
+     * bytes (the ranges do not overlap). */
+    "mmf__fx_copy_avx2:\n"
+    "    cmp $128, %rdx\n"
+    "    ja 4f\n"
+    "    lea -32(%rdx), %rax\n"
+    "    mov $32, %ecx\n"
+    "    cmp %rcx, %rax\n"
+    "    cmova %rcx, %rax\n"
+    "    lea -64(%rdx), %rcx\n"
+    "    cmp $64, %rdx\n"
+    "    cmovb %rax, %rcx\n"
+    "    vmovdqu (%rsi), %ymm0\n"
+    "    vmovdqu (%rsi,%rax), %ymm1\n"
+    "    vmovdqu (%rsi,%rcx), %ymm2\n"
+    "    vmovdqu -32(%rsi,%rdx), %ymm3\n"
+    "    vmovdqu %ymm0, (%rdi)\n"
+    "    vmovdqu %ymm1, (%rdi,%rax)\n"
+    "    vmovdqu %ymm2, (%rdi,%rcx)\n"
+    "    vmovdqu %ymm3, -32(%rdi,%rdx)\n"
+    "    jmp 9f\n"
+    "4:  cmp $256, %rdx\n"
+    "    ja 2f\n"
+    "    lea -32(%rdx), %r11\n"
+    "    mov $32, %eax\n"
+    "    cmp %r11, %rax\n"
+    "    cmova %r11, %rax\n"
+    "    mov $64, %ecx\n"
+    "    cmp %r11, %rcx\n"
+    "    cmova %r11, %rcx\n"
+    "    mov $96, %r8d\n"
+    "    cmp %r11, %r8\n"
+    "    cmova %r11, %r8\n"
+    /* below 0, the back offsets take rax's (any in [0, n - 32] will do) */
+    "    lea -128(%rdx), %r9\n"
+    "    cmp $128, %rdx\n"
+    "    cmovb %rax, %r9\n"
+    "    lea -96(%rdx), %r10\n"
+    "    cmp $96, %rdx\n"
+    "    cmovb %rax, %r10\n"
+    "    lea -64(%rdx), %r11\n"
+    "    cmp $64, %rdx\n"
+    "    cmovb %rax, %r11\n"
+    "    vmovdqu (%rsi), %ymm0\n"
+    "    vmovdqu (%rsi,%rax), %ymm1\n"
+    "    vmovdqu (%rsi,%rcx), %ymm2\n"
+    "    vmovdqu (%rsi,%r8), %ymm3\n"
+    "    vmovdqu (%rsi,%r9), %ymm4\n"
+    "    vmovdqu (%rsi,%r10), %ymm5\n"
+    "    vmovdqu (%rsi,%r11), %ymm6\n"
+    "    vmovdqu -32(%rsi,%rdx), %ymm7\n"
+    "    vmovdqu %ymm0, (%rdi)\n"
+    "    vmovdqu %ymm1, (%rdi,%rax)\n"
+    "    vmovdqu %ymm2, (%rdi,%rcx)\n"
+    "    vmovdqu %ymm3, (%rdi,%r8)\n"
+    "    vmovdqu %ymm4, (%rdi,%r9)\n"
+    "    vmovdqu %ymm5, (%rdi,%r10)\n"
+    "    vmovdqu %ymm6, (%rdi,%r11)\n"
+    "    vmovdqu %ymm7, -32(%rdi,%rdx)\n"
+    "    jmp 9f\n"
+    "2:  lea -32(%rdx), %rcx\n"
+    "    xor %eax, %eax\n"
+    "3:  vmovdqu (%rsi,%rax), %ymm0\n"
+    "    vmovdqu %ymm0, (%rdi,%rax)\n"
+    "    add $32, %rax\n"
+    "    cmp %rcx, %rax\n"
+    "    jb 3b\n"
+    "    vmovdqu (%rsi,%rcx), %ymm0\n"
+    "    vmovdqu %ymm0, (%rdi,%rcx)\n"
+    "9:  xor %eax, %eax\n"
+    "    vzeroupper\n"
+    "    ret\n"
+    /* mmf__fx_memchr. For n >= 256, the 256 bytes at s all lie in the
+     * range: eight 32-byte vectors from s are compared at once and the
+     * first match found without a branch (a line of up to 256 bytes ends
+     * there, whatever its length, so no mispredicted loop exit); when none
+     * matches, the loop below goes on after them. Below 256, aligned
+     * 32-byte chunks as above, each holding a byte of the range. */
+    ".p2align 4\n"
+    "mmf__fx_memchr_avx2:\n"
+    "    test %rdx, %rdx\n"
+    "    jz 3f\n"
+    "    vmovd %esi, %xmm1\n"
+    "    vpbroadcastb %xmm1, %ymm1\n"
+    "    mov %rdi, %r8\n"
+    "    and $-32, %r8\n"
+    "    mov %edi, %ecx\n"
+    "    and $31, %ecx\n"
+    "    cmp $256, %rdx\n"
+    "    jb 5f\n"
+    "    vpcmpeqb (%rdi), %ymm1, %ymm0\n"
+    "    vpcmpeqb 32(%rdi), %ymm1, %ymm2\n"
+    "    vpcmpeqb 64(%rdi), %ymm1, %ymm3\n"
+    "    vpcmpeqb 96(%rdi), %ymm1, %ymm4\n"
+    "    vpmovmskb %ymm0, %eax\n"
+    "    vpmovmskb %ymm2, %ecx\n"
+    "    vpmovmskb %ymm3, %r8d\n"
+    "    vpmovmskb %ymm4, %r9d\n"
+    "    shl $32, %rcx\n"
+    "    or %rcx, %rax\n" /* s[0, 64) */
+    "    shl $32, %r9\n"
+    "    or %r9, %r8\n" /* s[64, 128) */
+    "    vpcmpeqb 128(%rdi), %ymm1, %ymm0\n"
+    "    vpcmpeqb 160(%rdi), %ymm1, %ymm2\n"
+    "    vpcmpeqb 192(%rdi), %ymm1, %ymm3\n"
+    "    vpcmpeqb 224(%rdi), %ymm1, %ymm4\n"
+    "    vpmovmskb %ymm0, %ecx\n"
+    "    vpmovmskb %ymm2, %r9d\n"
+    "    vpmovmskb %ymm3, %r10d\n"
+    "    vpmovmskb %ymm4, %esi\n"
+    "    shl $32, %r9\n"
+    "    or %r9, %rcx\n" /* s[128, 192) */
+    "    shl $32, %rsi\n"
+    "    or %rsi, %r10\n" /* s[192, 256) */
+    /* the first match, 256 for none: tzcnt gives 64 for a zero mask */
+    "    tzcnt %rax, %r9\n"
+    "    tzcnt %r8, %rsi\n"
+    "    add $64, %rsi\n"
+    "    test %rax, %rax\n"
+    "    cmovz %rsi, %r9\n" /* in s[0, 128), or 128 */
+    "    or %r8, %rax\n"
+    "    tzcnt %rcx, %rsi\n"
+    "    add $128, %rsi\n"
+    "    tzcnt %r10, %r8\n"
+    "    add $192, %r8\n"
+    "    test %rcx, %rcx\n"
+    "    cmovz %r8, %rsi\n" /* in s[128, 256), or 256 */
+    "    test %rax, %rax\n"
+    "    cmovz %rsi, %r9\n"
+    "    mov %r9, %rax\n"
+    "    cmp $256, %rax\n"
+    "    jb 2f\n" /* n is 256 or more */
+    /* none in s[0, 256): the loop goes on from the aligned chunk that
+     * holds s[256] */
+    "    mov %edi, %ecx\n"
+    "    and $31, %ecx\n"
+    "    mov $256, %eax\n"
+    "    sub %rcx, %rax\n"
+    "    jmp 6f\n"
+    "5:  vpcmpeqb (%r8), %ymm1, %ymm0\n"
+    "    vpmovmskb %ymm0, %eax\n"
+    "    shr %cl, %eax\n" /* sets no flag when cl is 0 */
+    "    test %eax, %eax\n"
+    "    jz 1f\n"
+    "    bsf %eax, %eax\n"
+    "    jmp 2f\n"
+    "1:  mov $32, %eax\n"
+    "    sub %rcx, %rax\n"
+    "6:  cmp %rdx, %rax\n"
+    "    jae 3f\n"
+    "    vpcmpeqb (%rdi,%rax), %ymm1, %ymm0\n"
+    "    vpmovmskb %ymm0, %r9d\n"
+    "    test %r9d, %r9d\n"
+    "    jnz 7f\n"
+    "    add $32, %rax\n"
+    "    jmp 6b\n"
+    "7:  bsf %r9d, %r9d\n"
+    "    add %r9, %rax\n"
+    "2:  cmp %rdx, %rax\n"
+    "    jae 3f\n"
+    "    vzeroupper\n"
+    "    ret\n"
+    "3:  mov %rdx, %rax\n"
+    "    vzeroupper\n"
+    "    ret\n"
+    ".globl mmf__fx_avx_end\n.hidden mmf__fx_avx_end\n"
+    "mmf__fx_avx_end:\n"
+    ".globl mmf__fx_fixup_avx\n.hidden mmf__fx_fixup_avx\n"
+    "mmf__fx_fixup_avx:\n"
+    "    vzeroupper\n"
+    "    mov $-1, %rax\n"
     "    ret\n");
 /* clang-format on */
 
 extern const char mmf__fx_begin[], mmf__fx_end[], mmf__fx_fixup[];
+extern const char mmf__fx_avx_begin[], mmf__fx_avx_end[], mmf__fx_fixup_avx[];
 
 /* The inline accesses of fast.h: the linker names the section's bounds.
  * The table always holds this entry, which matches no instruction (it
@@ -190,6 +378,8 @@ fx_fixup_of(uintptr_t pc)
 
     if (pc >= (uintptr_t)mmf__fx_begin && pc < (uintptr_t)mmf__fx_end)
         return (uintptr_t)mmf__fx_fixup;
+    if (pc >= (uintptr_t)mmf__fx_avx_begin && pc < (uintptr_t)mmf__fx_avx_end)
+        return (uintptr_t)mmf__fx_fixup_avx;
     for (e = __start_mmf_extable; e < __stop_mmf_extable; e++)
         if ((uintptr_t)&e->insn + (intptr_t)e->insn == pc)
             return (uintptr_t)&e->fixup + (intptr_t)e->fixup;

@@ -38,9 +38,10 @@ struct mmf__fx_entry {
 /* The fault of the access that just failed, as a status (guard.c). */
 mmf_status mmf__fx_fault(const mmf_map *m);
 
-/* The leaf routines in assembly (guard.c): 0, or 1 after a fault. */
+/* The leaf routines in assembly (extable.c): the copy returns 0, the
+ * memchr an index; both return -1 after a fault. */
 int mmf__fx_copy(void *dst, const void *src, size_t n);
-int mmf__fx_memchr(const void *s, int c, size_t n, size_t *idx);
+size_t mmf__fx_memchr(const void *s, int c, size_t n);
 
 /* Two plain stores to this thread's record: the range in which a SIGSEGV
  * at a fast primitive is ours. */
@@ -62,9 +63,12 @@ mmf__fast_copy(const mmf_map *m, void *dst, const void *src, size_t n)
 static inline mmf_status
 mmf__fast_memchr(const mmf_map *m, const void *s, int c, size_t n, size_t *idx)
 {
+    size_t i;
+
     assert(n <= MMF__FAST_MAX);
     mmf__fx_set(m);
-    return mmf__fx_memchr(s, c, n, idx) == 0 ? MMF_OK : mmf__fx_fault(m);
+    *idx = i = mmf__fx_memchr(s, c, n);
+    return __builtin_expect(i == SIZE_MAX, 0) ? mmf__fx_fault(m) : MMF_OK;
 }
 
 /* The access at label 1 resumes at label 2 with bad set to 1 when it
