@@ -96,8 +96,8 @@ mmf_py_line_bytes(mmap_object *self, size_t n, PyObject **res)
             *res = o;
             return refill(o, n);
         }
-        o = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(block * SPARE_GRAIN
-                                                          - SPARE_HEAD));
+        o = PyBytes_FromStringAndSize(
+            NULL, (Py_ssize_t)(block * SPARE_GRAIN - SPARE_HEAD));
         if (o == NULL) {
             return NULL;
         }

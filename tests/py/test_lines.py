@@ -3,7 +3,9 @@ readline() would and moves the position, so it mixes with readline(),
 seek() and tell(); iterating over the map itself still yields 1-byte bytes.
 """
 
+import gc
 import os
+import sys
 
 import pytest
 
@@ -146,4 +148,81 @@ if given is not None:
         m.seek(pos)
         assert got == readline_loop(m)
         assert b"".join(got) == bytes(m[pos:])
+        m.close()
+
+
+# --------------------------------------------------------------------------
+# Recycled lines (python/spare.c): a line the program has let go of becomes
+# a later line of the same size class. The program can never tell: what it
+# holds never changes, and every line is a proper bytes object (its length,
+# hash, size and terminating NUL those of a new one).
+
+def lines_of(lengths):
+    return [b"%c" % (97 + i % 26) * (n - 1) + b"\n" for i, n in
+            enumerate(lengths)]
+
+
+def test_dropped_lines_are_whole_bytes_objects(mmf_mod):
+    want = lines_of([84] * 50 + [20, 200, 21, 199, 64, 65, 128, 129, 1] * 20)
+    m = anon(mmf_mod, b"".join(want))
+    for i, line in enumerate(m.lines()):
+        assert line == want[i]
+        assert len(line) == len(want[i])
+        assert hash(line) == hash(want[i])  # not a stale cached hash
+        assert line in {want[i]}
+        assert sys.getsizeof(line) == sys.getsizeof(want[i])
+        assert line.decode() == want[i].decode()  # stops at the length
+    m.seek(0)
+    i = 0
+    while line := m.readline():
+        assert line == want[i] and hash(line) == hash(want[i])
+        i += 1
+    assert i == len(want)
+    m.close()
+
+
+def test_held_lines_never_change(mmf_mod):
+    want = lines_of([84, 84, 30, 84, 84, 200, 84] * 30)
+    m = anon(mmf_mod, b"".join(want))
+    held, views = [], []
+    for i, line in enumerate(m.lines()):
+        if i % 3 == 0:
+            held.append((i, line))
+        elif i % 3 == 1:
+            views.append((i, memoryview(line)))  # a view holds the line too
+    assert all(line == want[i] for i, line in held)
+    assert all(v.tobytes() == want[i] for i, v in views)
+    m.seek(0)
+    kept = [m.readline() for _ in range(len(want))]
+    assert kept == want
+    m.close()
+
+
+def test_lines_outlive_the_map(mmf_mod):
+    want = lines_of([10, 84, 84, 84])
+    m = anon(mmf_mod, b"".join(want))
+    first = m.readline()
+    rest = list(m.lines())
+    m.close()  # drops the spares, not the lines
+    del m
+    gc.collect()
+    assert [first] + rest == want
+
+
+if given is not None:
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(lengths=st.lists(st.integers(1, 300), max_size=60),
+           keep=st.lists(st.booleans(), min_size=60, max_size=60))
+    def test_recycling_property(mmf_mod, lengths, keep):
+        want = lines_of(lengths)
+        m = anon(mmf_mod, b"".join(want) or b"\n")
+        if not want:
+            want = [b"\n"]
+        held = []
+        for i, line in enumerate(m.lines()):
+            assert line == want[i] and hash(line) == hash(want[i])
+            if keep[i % 60]:
+                held.append((i, line))
+        for i, line in held:
+            assert line == want[i]
         m.close()
