@@ -54,8 +54,11 @@ ROWS = [
      "mm.find(nd, i, j)", None, None, 0, 1.9, None),
     ("find_next", "`m.find(b'\\n', pos)`, no end (the next-line idiom)",
      "mm.find(b'\\n', pos)", None, None, 0, 1.9, None),
-    ("readline", "`m.readline()` (84-byte lines)", "mm.readline()", None, "mm.seek(0)", 10000,
-     1.3, None),
+    # readline() alone: the 1.3x row is seek(0) + readline() (below);
+    # alone, the call is mostly the interpreter's and the allocator's work,
+    # the same on both sides (bench/callcost.py), so it is held to parity.
+    ("readline", "`m.readline()` (lines of 60-100 bytes)", "mm.readline()", None, "mm.seek(0)", 10000,
+     1.0, None),
     ("seek0_readline", "`m.seek(0); m.readline()`", "mm.seek(0); mm.readline()", None,
      None, 0, 1.3, None),
     ("lines", "`for line in m.lines()` (mmf) vs `while line := m.readline()` (stdlib), "

@@ -46,8 +46,14 @@ ROWS = {
     "read_byte": ("`m.read_byte()`", "", "m.read_byte()"),
     "seek": ("`m.seek(i)`", "", "m.seek(i)"),
     "len": ("`len(m)`", "", "len(m)"),
+    # A loop over the lines of a map of N // 2 lines, run twice: the cost
+    # of one line. The stdlib's idiom on the stdlib side, lines() on mmf's.
+    "lines": ("`for line in m.lines()` (mmf) vs `while line := m.readline()` "
+              "(stdlib), per line", "LOOP",
+              ("while line := m.readline(): pass",
+               "for line in m.lines(): pass")),
 }
-DEFAULT_ROWS = "readline,seek0_readline,slice8,find_next,read_byte"
+DEFAULT_ROWS = "readline,seek0_readline,lines,slice8,find_next,read_byte"
 
 GROUPS = ("interpreter", "arguments", "objects", "module", "core", "guard",
           "libc")
@@ -66,6 +72,22 @@ def run(m, i, n):
 run(m, i, count // 2)   # warm: the first calls fill caches of the interpreter
 m.seek(0)
 run(m, i, count - count // 2)
+'''
+
+# A loop row: each run is one pass over a map of N // 2 lines (none when
+# count is 0, the baseline).
+LOOP_CHILD = r'''
+import sys
+impl, count, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+mod = __import__(impl)
+f = open(path, "rb")
+m = mod.mmap(f.fileno(), 0, access=mod.ACCESS_READ)
+def run(m, n):
+    if n:
+        m.seek(0)
+        STMT
+run(m, count // 2)
+run(m, count - count // 2)
 '''
 
 ARGUMENT_FUNCS = re.compile(
@@ -93,11 +115,11 @@ def group_of(path, func, obj):
         return "arguments"
     if OBJECT_FUNCS.match(func):
         return "objects"
-    if "/python/" in path and path.endswith(".c"):
+    if re.search(r"(^|/)python/[a-z]+\.c$", path):
         return "module"
     if base in ("mmapmodule.c",):
         return "module"
-    if re.search(r"/src/([a-z]+/)?[a-z_]+\.[ch]$", path) and "Python-" not in path:
+    if re.search(r"(^|/)src/([a-z]+/)?[a-z_]+\.[ch]$", path) and "Python-" not in path:
         return "core"
     if "libc.so" in obj or "sysdeps" in path:
         return "libc"
@@ -107,11 +129,12 @@ def group_of(path, func, obj):
 LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*?):(\S+)(?: \[(.*)\])?$")
 
 
-def costs(python, impl, stmt, count, data, env, workdir):
-    """{group: instructions} of one run of count calls."""
+def costs(python, impl, stmt, count, data, env, workdir, loop=False):
+    """{group: instructions} of one run of count calls (lines, for a loop
+    row)."""
     script = os.path.join(workdir, "child.py")
     with open(script, "w") as f:
-        f.write(CHILD.replace("STMT", stmt))
+        f.write((LOOP_CHILD if loop else CHILD).replace("STMT", stmt))
     out = os.path.join(workdir, "cg.out")
     subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
                     python, script, impl, str(count), data],
@@ -129,9 +152,9 @@ def costs(python, impl, stmt, count, data, env, workdir):
     return sums
 
 
-def per_call(python, impl, stmt, data, env, workdir):
-    full = costs(python, impl, stmt, N, data, env, workdir)
-    base = costs(python, impl, stmt, 0, data, env, workdir)
+def per_call(python, impl, stmt, data, env, workdir, loop=False):
+    full = costs(python, impl, stmt, N, data, env, workdir, loop)
+    base = costs(python, impl, stmt, 0, data, env, workdir, loop)
     return {g: (full[g] - base[g]) / N for g in GROUPS}
 
 
@@ -165,10 +188,22 @@ def main():
         data = os.path.join(workdir, "lines.txt")
         with open(data, "wb") as f:
             f.write((b"x" * 83 + b"\n") * 50000)
+        # the loop rows' map: N // 2 lines of 20 to 200 bytes (a fixed
+        # sequence of lengths)
+        loop_data = os.path.join(workdir, "loop.txt")
+        with open(loop_data, "wb") as f:
+            f.write(b"".join(b"y" * (20 + (k * 7919) % 181 - 1) + b"\n"
+                             for k in range(N // 2)))
         for key in rows:
-            stmt = ROWS[key][2]
-            results[key] = (per_call(sys.executable, "mmap", stmt, data, env, workdir),
-                            per_call(sys.executable, "mmf", stmt, data, env, workdir))
+            if ROWS[key][1] == "LOOP":
+                s_std, s_mmf = ROWS[key][2]
+                results[key] = (
+                    per_call(sys.executable, "mmap", s_std, loop_data, env, workdir, True),
+                    per_call(sys.executable, "mmf", s_mmf, loop_data, env, workdir, True))
+            else:
+                stmt = ROWS[key][2]
+                results[key] = (per_call(sys.executable, "mmap", stmt, data, env, workdir),
+                                per_call(sys.executable, "mmf", stmt, data, env, workdir))
             print("callcost: %s done" % key, file=sys.stderr)
     import mmf
     text = ("Instructions per call (callgrind, %d calls minus none; CPython %s; "
