@@ -16,8 +16,7 @@
 #include "guard.h"
 
 #if MMF__FX_INLINE /* x86-64: fast.h */
-__thread struct mmf__fx_range mmf__fx_range
-    __attribute__((tls_model("initial-exec")));
+__thread const mmf_map *mmf__fx_map __attribute__((tls_model("initial-exec")));
 
 /* int mmf__fx_copy(void *dst, const void *src, size_t n): memmove for
  *   n <= 64 (every load before any store); 16-byte blocks above (no
@@ -392,13 +391,16 @@ mmf__fx_recover(int sig, const siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    uintptr_t addr = (uintptr_t)si->si_addr, fixup;
+    uintptr_t addr = (uintptr_t)si->si_addr, fixup, lo;
+    const mmf_map *m = mmf__fx_map; /* set before every fast primitive */
 
     /* As for the armed guard: a SIGSEGV is ours only inside the map (a bad
-     * buffer of the caller's must still crash). */
-    if (si->si_code <= 0 || (fixup = fx_fixup_of(pc)) == 0
-        || (sig == SIGSEGV
-            && (addr < mmf__fx_range.lo || addr >= mmf__fx_range.hi)))
+     * buffer of the caller's must still crash). The map is the one this
+     * thread's primitive is working on: alive, and unchanged meanwhile. */
+    if (si->si_code <= 0 || (fixup = fx_fixup_of(pc)) == 0 || m == NULL)
+        return 0;
+    lo = (uintptr_t)m->data;
+    if (sig == SIGSEGV && (addr < lo || addr - lo >= m->size))
         return 0;
     mmf__guard_note(sig, addr);
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)fixup;

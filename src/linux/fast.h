@@ -9,8 +9,8 @@
  * fixup is, as offsets from the entry. The fault handler (guard.c) looks a
  * faulting pc up in that table and resumes at the fixup, which makes the
  * access report the fault, the way an OS kernel recovers from a fault in a
- * copy from user memory. The map's range is stored first in this thread's
- * mmf__fx_range: a SIGSEGV outside it is not ours and still crashes.
+ * copy from user memory. The map is stored first in this thread's
+ * mmf__fx_map: a SIGSEGV outside its range is not ours and still crashes.
  * Elsewhere, the portable form: ../guarded/fast.h.
  */
 #ifndef MMF_LINUX_FAST_H
@@ -22,11 +22,9 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define MMF__FX_INLINE 1
 
-/* The map of this thread's last fast primitive (guard.c). */
-struct mmf__fx_range {
-    uintptr_t lo, hi;
-};
-extern __thread struct mmf__fx_range mmf__fx_range
+/* The map of this thread's last fast primitive (extable.c reads its range
+ * when one faults). */
+extern __thread const mmf_map *mmf__fx_map
     __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
 /* An entry of mmf_extable: the faulting instruction and its fixup, each as
@@ -43,13 +41,12 @@ mmf_status mmf__fx_fault(const mmf_map *m);
 int mmf__fx_copy(void *dst, const void *src, size_t n);
 size_t mmf__fx_memchr(const void *s, int c, size_t n);
 
-/* Two plain stores to this thread's record: the range in which a SIGSEGV
- * at a fast primitive is ours. */
+/* One plain store to this thread's record: the map, whose range is where a
+ * SIGSEGV at a fast primitive is ours. */
 static inline void
 mmf__fx_set(const mmf_map *m)
 {
-    mmf__fx_range.lo = (uintptr_t)m->data;
-    mmf__fx_range.hi = (uintptr_t)m->data + m->size;
+    mmf__fx_map = m;
 }
 
 static inline mmf_status
