@@ -39,6 +39,7 @@
 #define SPARE_CLASSES (SPARE_BLOCK(SPARE_MAX) - SPARE_BLOCK(1) + 1)
 #define SPARE_SLOTS (2 * SPARE_CLASSES)
 
+#ifndef Py_GIL_DISABLED
 /* The object may be changed: set its length to n, and forget its hash. */
 static char *
 refill(PyObject *o, size_t n)
@@ -73,6 +74,8 @@ new_table(void)
     }
     return t;
 }
+
+#endif /* !Py_GIL_DISABLED */
 
 char *
 mmf_py_line_bytes(mmap_object *self, size_t n, PyObject **res)
@@ -110,6 +113,8 @@ mmf_py_line_bytes(mmap_object *self, size_t n, PyObject **res)
         return refill(o, n);
     }
 plain:
+#else
+    (void)self; /* not recycled: see above */
 #endif
     *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
     return *res == NULL ? NULL : PyBytes_AS_STRING(*res);
