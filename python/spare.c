@@ -7,12 +7,12 @@
  * m.lines()`) drops each line when it takes the next one. Freeing the old
  * bytes object and allocating the new one costs about 100 instructions a
  * line, as much as the rest of the binding's work. So the map keeps a
- * reference to the last line it returned in each size class, and when that
- * reference is the only one left (Py_REFCNT 1: nobody else can see the
- * object), the object is filled with the new line instead, the way
- * CPython's own zip() and enumerate() reuse their result tuple. A line the
- * program still holds is never touched: the map then drops its reference
- * and allocates a new object.
+ * reference to the last two lines it returned in each size class, and when
+ * its reference to one is the only one left (Py_REFCNT 1: nobody else can
+ * see the object), that object is filled with the new line instead, the
+ * way CPython's own zip() and enumerate() reuse their result tuple. A line
+ * the program still holds is never touched: when both are held, the map
+ * allocates a new object and lets go of the older of the two.
  *
  * Size classes are those of CPython's small-object allocator (16 bytes):
  * a spare object is allocated with the whole block as its capacity and

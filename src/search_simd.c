@@ -29,12 +29,11 @@
  * atomics: the kernel's only mutable static. The fast primitives of
  * src/linux/extable.c read it too (AVX2 or not). */
 int mmf__isa_level;
-#define isa_level mmf__isa_level
 
 static enum mmf__isa
 current_isa(void)
 {
-    int level = __atomic_load_n(&isa_level, __ATOMIC_RELAXED);
+    int level = __atomic_load_n(&mmf__isa_level, __ATOMIC_RELAXED);
 
     if (level != MMF__ISA_UNKNOWN)
         return (enum mmf__isa)level;
@@ -47,7 +46,7 @@ current_isa(void)
         level = MMF__ISA_SSE2;
     else
         level = MMF__ISA_SCALAR;
-    __atomic_store_n(&isa_level, level, __ATOMIC_RELAXED);
+    __atomic_store_n(&mmf__isa_level, level, __ATOMIC_RELAXED);
     return (enum mmf__isa)level;
 }
 
@@ -62,11 +61,11 @@ mmf__search_set_isa(enum mmf__isa isa)
 {
     enum mmf__isa have;
 
-    __atomic_store_n(&isa_level, MMF__ISA_UNKNOWN, __ATOMIC_RELAXED);
+    __atomic_store_n(&mmf__isa_level, MMF__ISA_UNKNOWN, __ATOMIC_RELAXED);
     have = current_isa();
     if (isa != MMF__ISA_UNKNOWN && isa < have) {
         have = isa;
-        __atomic_store_n(&isa_level, (int)have, __ATOMIC_RELAXED);
+        __atomic_store_n(&mmf__isa_level, (int)have, __ATOMIC_RELAXED);
     }
     return have;
 }

@@ -20,7 +20,7 @@ __thread const mmf_map *mmf__fx_map __attribute__((tls_model("initial-exec")));
 
 /* int mmf__fx_copy(void *dst, const void *src, size_t n): memmove for
  *   n <= 64 (every load before any store); 16-byte blocks above (no
- *   overlap).
+ *   overlap). Their AVX2 forms are further down.
  * size_t mmf__fx_memchr(const void *s, int c, size_t n): the index of the
  *   first c in s[0, n), or n. Aligned 32-byte chunks (two 16-byte loads),
  *   each holding a byte of the range: a chunk lies in that byte's page, so
@@ -263,10 +263,8 @@ __asm__(
     "    jz 3f\n"
     "    vmovd %esi, %xmm1\n"
     "    vpbroadcastb %xmm1, %ymm1\n"
-    "    mov %rdi, %r8\n"
-    "    and $-32, %r8\n"
     "    mov %edi, %ecx\n"
-    "    and $31, %ecx\n"
+    "    and $31, %ecx\n" /* s's offset in its aligned chunk */
     "    cmp $256, %rdx\n"
     "    jb 5f\n"
     "    vpcmpeqb (%rdi), %ymm1, %ymm0\n"
@@ -274,23 +272,23 @@ __asm__(
     "    vpcmpeqb 64(%rdi), %ymm1, %ymm3\n"
     "    vpcmpeqb 96(%rdi), %ymm1, %ymm4\n"
     "    vpmovmskb %ymm0, %eax\n"
-    "    vpmovmskb %ymm2, %ecx\n"
+    "    vpmovmskb %ymm2, %r11d\n"
     "    vpmovmskb %ymm3, %r8d\n"
     "    vpmovmskb %ymm4, %r9d\n"
-    "    shl $32, %rcx\n"
-    "    or %rcx, %rax\n" /* s[0, 64) */
+    "    shl $32, %r11\n"
+    "    or %r11, %rax\n" /* s[0, 64) */
     "    shl $32, %r9\n"
     "    or %r9, %r8\n" /* s[64, 128) */
     "    vpcmpeqb 128(%rdi), %ymm1, %ymm0\n"
     "    vpcmpeqb 160(%rdi), %ymm1, %ymm2\n"
     "    vpcmpeqb 192(%rdi), %ymm1, %ymm3\n"
     "    vpcmpeqb 224(%rdi), %ymm1, %ymm4\n"
-    "    vpmovmskb %ymm0, %ecx\n"
+    "    vpmovmskb %ymm0, %r11d\n"
     "    vpmovmskb %ymm2, %r9d\n"
     "    vpmovmskb %ymm3, %r10d\n"
     "    vpmovmskb %ymm4, %esi\n"
     "    shl $32, %r9\n"
-    "    or %r9, %rcx\n" /* s[128, 192) */
+    "    or %r9, %r11\n" /* s[128, 192) */
     "    shl $32, %rsi\n"
     "    or %rsi, %r10\n" /* s[192, 256) */
     /* the first match, 256 for none: tzcnt gives 64 for a zero mask */
@@ -300,11 +298,11 @@ __asm__(
     "    test %rax, %rax\n"
     "    cmovz %rsi, %r9\n" /* in s[0, 128), or 128 */
     "    or %r8, %rax\n"
-    "    tzcnt %rcx, %rsi\n"
+    "    tzcnt %r11, %rsi\n"
     "    add $128, %rsi\n"
     "    tzcnt %r10, %r8\n"
     "    add $192, %r8\n"
-    "    test %rcx, %rcx\n"
+    "    test %r11, %r11\n"
     "    cmovz %r8, %rsi\n" /* in s[128, 256), or 256 */
     "    test %rax, %rax\n"
     "    cmovz %rsi, %r9\n"
@@ -313,12 +311,12 @@ __asm__(
     "    jb 2f\n" /* n is 256 or more */
     /* none in s[0, 256): the loop goes on from the aligned chunk that
      * holds s[256] */
-    "    mov %edi, %ecx\n"
-    "    and $31, %ecx\n"
     "    mov $256, %eax\n"
     "    sub %rcx, %rax\n"
     "    jmp 6f\n"
-    "5:  vpcmpeqb (%r8), %ymm1, %ymm0\n"
+    "5:  mov %rdi, %r8\n"
+    "    and $-32, %r8\n"
+    "    vpcmpeqb (%r8), %ymm1, %ymm0\n"
     "    vpmovmskb %ymm0, %eax\n"
     "    shr %cl, %eax\n" /* sets no flag when cl is 0 */
     "    test %eax, %eax\n"
